@@ -1,0 +1,130 @@
+from django.contrib import admin
+
+from oncall.models import (
+    CalendarFeed,
+    ContactMethod,
+    Layer,
+    LayerMember,
+    LayerRestriction,
+    Membership,
+    NotificationRule,
+    Override,
+    Person,
+    Schedule,
+    Team,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+class ContactMethodInline(admin.TabularInline):
+    model = ContactMethod
+    extra = 0
+
+
+class NotificationRuleInline(admin.TabularInline):
+    model = NotificationRule
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "manager", "slack_channel"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+    autocomplete_fields = ["manager"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "user", "time_zone", "locale"]
+    list_filter = ["time_zone", "teams"]
+    search_fields = ["display_name", "user__username", "user__email"]
+    inlines = [ContactMethodInline, NotificationRuleInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["person", "team", "role"]
+    list_filter = ["team", "role"]
+
+
+@admin.register(ContactMethod)
+class ContactMethodAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "address", "verified_at"]
+    list_filter = ["kind"]
+    search_fields = ["person__display_name", "address"]
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin):
+    list_display = ["person", "contact_method", "delay_minutes", "urgency"]
+    list_filter = ["urgency"]
+
+
+class LayerMemberInline(admin.TabularInline):
+    model = LayerMember
+    extra = 0
+    min_num = 1
+    validate_min = True
+    autocomplete_fields = ["person"]
+
+
+class LayerRestrictionInline(admin.TabularInline):
+    model = LayerRestriction
+    extra = 0
+
+
+@admin.register(Layer)
+class LayerAdmin(admin.ModelAdmin):
+    list_display = ["name", "schedule", "position", "turn_count", "turn_unit", "time_zone"]
+    list_filter = ["schedule"]
+    inlines = [LayerMemberInline, LayerRestrictionInline]
+
+
+@admin.register(LayerMember)
+class LayerMemberAdmin(admin.ModelAdmin):
+    list_display = ["layer", "position", "person"]
+    list_filter = ["layer__schedule"]
+
+
+@admin.register(LayerRestriction)
+class LayerRestrictionAdmin(admin.ModelAdmin):
+    list_display = ["layer", "kind", "start_weekday", "start_time", "duration"]
+
+
+class LayerInline(admin.TabularInline):
+    model = Layer
+    extra = 0
+    show_change_link = True
+    fields = ["name", "position", "turn_count", "turn_unit", "handoff", "time_zone"]
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "time_zone"]
+    search_fields = ["name"]
+    inlines = [LayerInline]
+
+
+@admin.register(Override)
+class OverrideAdmin(admin.ModelAdmin):
+    list_display = ["schedule", "person", "start", "end", "reason", "created_by"]
+    list_filter = ["schedule"]
+    date_hierarchy = "start"
+    autocomplete_fields = ["person"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["hint", "schedule", "person", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["hint", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        # A link is created with its token shown once, which the admin form cannot do.
+        return False

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from oncall.demo import PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (the 17-person follow-the-sun Platform SRE team)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Load it even when DEBUG is off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to load demo people with known passwords while DEBUG is off; "
+                "pass --force if you really mean it."
+            )
+        team = demo_load()
+        self.stdout.write(
+            f"Demo organisation ready: {team.name} with {team.members.count()} members. "
+            f"Log in as admin / {PASSWORD}."
+        )

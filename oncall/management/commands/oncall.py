@@ -1,0 +1,56 @@
+from datetime import UTC, datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from oncall import clock, selectors
+from oncall.models import Schedule
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO-8601 instant that names its offset (Z or +01:00)."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(
+            f"--at {value!r} is not an ISO-8601 instant; use e.g. 2026-03-29T09:00:00+01:00."
+        ) from error
+    if at.utcoffset() is None:
+        raise CommandError(
+            f"--at {value!r} has no offset, and the team spans three continents; "
+            "add Z or an offset such as +01:00."
+        )
+    return at
+
+
+def describe(instant: datetime | None) -> str:
+    return instant.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M UTC") if instant else "-"
+
+
+class Command(BaseCommand):
+    help = "Tell who is on call: `oncall who [--schedule NAME] [--at ISO-8601]`."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        who = actions.add_parser("who", help="who is on call, per schedule, and who is next")
+        who.add_argument("--schedule", help="only this schedule (its name)")
+        who.add_argument("--at", help="an instant with its offset (default: now)")
+
+    def handle(self, *args, action, schedule=None, at=None, **options):
+        instant = parse_instant(at) if at else clock.now()
+        schedules = Schedule.objects.all()
+        if schedule is not None:
+            schedules = schedules.filter(name=schedule)
+            if not schedules.exists():
+                known = ", ".join(Schedule.objects.values_list("name", flat=True)) or "none yet"
+                raise CommandError(f"No schedule named {schedule!r}; known schedules: {known}.")
+        answers = selectors.oncall_summary(at=instant, schedules=schedules)
+        if not answers:
+            self.stdout.write("No schedules yet.")
+        width = max((len(a.schedule.name) for a in answers), default=0)
+        for answer in answers:
+            who = answer.person.display_name if answer.person else "nobody (a gap)"
+            line = f"{answer.schedule.name:<{width}}  {who}"
+            if answer.next_start is not None:
+                after = answer.next_person.display_name if answer.next_person else "nobody (a gap)"
+                line += f"  until {describe(answer.until)}, then {after}"
+            self.stdout.write(line)

@@ -1,0 +1,159 @@
+"""Reads: who is on call, and the shifts of schedules and people, as model objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from oncall import rota
+from oncall.models import Layer, Override, Person, Schedule
+
+NEXT_HORIZON = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class Shift:
+    start: datetime
+    end: datetime
+    person: Person | None  # None is a gap: nobody is on call
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who covers `schedule` at an instant, until when, and who comes next."""
+
+    schedule: Schedule
+    person: Person | None
+    until: datetime | None
+    next_person: Person | None
+    next_start: datetime | None
+
+
+def schedules_with_rota(
+    *, since: datetime, until: datetime, schedules: QuerySet[Schedule] | None = None
+) -> QuerySet[Schedule]:
+    """Return schedules with their layers, members, restrictions and the overrides in a window."""
+    queryset = Schedule.objects.all() if schedules is None else schedules
+    return queryset.select_related("team").prefetch_related(
+        Prefetch(
+            "layers",
+            queryset=Layer.objects.prefetch_related("members", "restrictions").order_by(
+                "position", "id"
+            ),
+        ),
+        Prefetch(
+            "overrides",
+            queryset=Override.objects.filter(end__gt=since, start__lt=until).order_by(
+                "created_at", "id"
+            ),
+            to_attr="window_overrides",
+        ),
+    )
+
+
+def schedule_rota(schedule: Schedule) -> rota.Rota:
+    """Build the pure rota of a schedule fetched by schedules_with_rota()."""
+    layers = tuple(
+        rota.Layer(
+            participants=tuple(member.person_id for member in layer.members.all()),
+            turn_unit=rota.TurnUnit(layer.turn_unit),
+            turn_count=layer.turn_count,
+            handoff=layer.handoff,
+            time_zone=layer.time_zone,
+            restrictions=tuple(
+                rota.Restriction(
+                    kind=rota.RestrictionKind(r.kind),
+                    start_time=r.start_time,
+                    duration=r.duration,
+                    start_weekday=r.start_weekday,
+                )
+                for r in layer.restrictions.all()
+            ),
+            active_from=layer.active_from,
+            active_until=layer.active_until,
+        )
+        for layer in schedule.layers.all()
+        if layer.members.all()
+    )
+    overrides = tuple(
+        rota.Override(person=o.person_id, start=o.start, end=o.end)
+        for o in schedule.window_overrides
+    )
+    return rota.Rota(layers=layers, overrides=overrides)
+
+
+def _people(ids: Iterable[int | None]) -> dict[int, Person]:
+    wanted = {pk for pk in ids if pk is not None}
+    return Person.objects.in_bulk(wanted) if wanted else {}
+
+
+def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None) -> list[OnCall]:
+    """Return who is on call at `at` and who is next, for each schedule."""
+    fetched = list(schedules_with_rota(since=at, until=at + NEXT_HORIZON, schedules=schedules))
+    answers = []
+    for schedule in fetched:
+        schedule_rota_ = schedule_rota(schedule)
+        current = rota.on_call_at(schedule_rota_, at)
+        upcoming = rota.next_shift_after(schedule_rota_, at, horizon=NEXT_HORIZON)
+        answers.append((schedule, current, upcoming))
+    people = _people(
+        pk for _, current, upcoming in answers for pk in (current, upcoming and upcoming.person)
+    )
+    return [
+        OnCall(
+            schedule=schedule,
+            person=people.get(current),
+            until=upcoming.start if upcoming else None,
+            next_person=people.get(upcoming.person) if upcoming else None,
+            next_start=upcoming.start if upcoming else None,
+        )
+        for schedule, current, upcoming in answers
+    ]
+
+
+def oncall_at(*, schedule: Schedule, at: datetime) -> Person | None:
+    """Return the person on call for `schedule` at `at`, or None in a gap."""
+    (answer,) = oncall_summary(at=at, schedules=Schedule.objects.filter(pk=schedule.pk))
+    return answer.person
+
+
+def schedule_shifts(
+    *, since: datetime, until: datetime, schedules: QuerySet[Schedule] | None = None
+) -> dict[Schedule, list[Shift]]:
+    """Return the final shifts covering [since, until), gaps included, for each schedule."""
+    rendered = {
+        schedule: rota.final_shifts(schedule_rota(schedule), since, until)
+        for schedule in schedules_with_rota(since=since, until=until, schedules=schedules)
+    }
+    people = _people(piece.person for pieces in rendered.values() for piece in pieces)
+    return {
+        schedule: [Shift(p.start, p.end, people.get(p.person)) for p in pieces]
+        for schedule, pieces in rendered.items()
+    }
+
+
+def shifts_between(*, schedule: Schedule, since: datetime, until: datetime) -> list[Shift]:
+    """Return the final shifts of `schedule` covering [since, until), gaps included."""
+    (shifts,) = schedule_shifts(
+        since=since, until=until, schedules=Schedule.objects.filter(pk=schedule.pk)
+    ).values()
+    return shifts
+
+
+def person_shifts_between(
+    *, person: Person, since: datetime, until: datetime
+) -> list[tuple[Schedule, Shift]]:
+    """Return `person`'s shifts across every schedule between since and until, by start."""
+    schedules = Schedule.objects.filter(
+        Q(layers__members__person=person)
+        | Q(overrides__person=person, overrides__end__gt=since, overrides__start__lt=until)
+    ).distinct()
+    found = []
+    for schedule in schedules_with_rota(since=since, until=until, schedules=schedules):
+        for piece in rota.final_shifts(schedule_rota(schedule), since, until):
+            if piece.person == person.pk:
+                found.append((schedule, Shift(piece.start, piece.end, person)))
+    return sorted(found, key=lambda pair: (pair[1].start, pair[0].name))

@@ -1,0 +1,40 @@
+"""Shared fixtures, and the skips for what needs a real PostgreSQL or Redis."""
+
+import os
+
+import pytest
+
+from oncall import clock
+
+
+def _uses(prefix: str, *variables: str) -> bool:
+    return any(os.environ.get(name, "").startswith(prefix) for name in variables)
+
+
+def pytest_collection_modifyitems(config, items):
+    needs = {
+        "postgres": (
+            _uses("postgres", "DATABASE_URL"),
+            "needs PostgreSQL: set DATABASE_URL=postgres://... (CI runs it)",
+        ),
+        "redis": (
+            _uses("redis", "CELERY_BROKER_URL", "REDIS_URL"),
+            "needs Redis: set CELERY_BROKER_URL/REDIS_URL=redis://... (CI runs it)",
+        ),
+    }
+    for item in items:
+        for marker, (available, reason) in needs.items():
+            if marker in item.keywords and not available:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Freeze the clock that Plantão reads; call the fixture's result to move it."""
+
+    class Frozen:
+        def __call__(self, at):
+            monkeypatch.setattr(clock, "now", lambda: at)
+            return at
+
+    return Frozen()

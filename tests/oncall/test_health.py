@@ -1,0 +1,32 @@
+"""Liveness and readiness, as a load balancer or orchestrator sees them."""
+
+import pytest
+
+from oncall.config.celery import app
+
+
+def test_healthz_answers_without_touching_anything(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_database_and_the_broker(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == {"ok": True}
+    assert body["checks"]["broker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_reports_an_unreachable_broker_without_its_password(client, monkeypatch):
+    unreachable = "redis://:hunter2-secret@127.0.0.1:9/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)  # Celery prefers it to its settings
+    monkeypatch.setattr(app.conf, "broker_url", unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+    assert b"hunter2" not in response.content
