@@ -195,7 +195,7 @@ def demo_load() -> Team:
         defaults={
             "team": team,
             "time_zone": "UTC",
-            "description": "Follow the sun: each region covers its daytime, weekly turns inside it.",
+            "description": "Follow the sun: each region covers its daytime; weekly turns inside.",
         },
     )
     for position, region in enumerate(REGIONS):

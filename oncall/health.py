@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from oncall import clock
+
 BROKER_TIMEOUT_SECONDS = 2
 
 
@@ -27,6 +29,15 @@ def _broker() -> dict:
         # The class name only: broker URLs carry passwords and must not reach a response.
         return {"ok": False, "error": type(error).__name__}
     return {"ok": True, "transport": app.conf.broker_url.split(":", 1)[0]}
+
+
+def pipeline_age_seconds() -> float | None:
+    """Return how long ago a worker last ran the scheduler's heartbeat, or None if never."""
+    from oncall.models import Heartbeat
+    from oncall.tasks import PIPELINE
+
+    beat = Heartbeat.objects.filter(name=PIPELINE).first()
+    return None if beat is None else round((clock.now() - beat.seen_at).total_seconds(), 1)
 
 
 def readiness_checks() -> dict[str, dict]:

@@ -23,7 +23,11 @@ class Shift:
 
 @dataclass(frozen=True)
 class OnCall:
-    """Who covers `schedule` at an instant, until when, and who comes next."""
+    """Who covers `schedule` at an instant (None: a gap), until when, and who comes next.
+
+    `until` is None when the current stretch lasts beyond the horizon we look at; the next
+    person may come on after a gap, so `next_start` can be later than `until`.
+    """
 
     schedule: Schedule
     person: Person | None
@@ -96,17 +100,19 @@ def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None)
     answers = []
     for schedule in fetched:
         schedule_rota_ = schedule_rota(schedule)
-        current = rota.on_call_at(schedule_rota_, at)
+        current = rota.shift_at(schedule_rota_, at, horizon=NEXT_HORIZON)
         upcoming = rota.next_shift_after(schedule_rota_, at, horizon=NEXT_HORIZON)
         answers.append((schedule, current, upcoming))
     people = _people(
-        pk for _, current, upcoming in answers for pk in (current, upcoming and upcoming.person)
+        pk
+        for _, current, upcoming in answers
+        for pk in (current.person, upcoming and upcoming.person)
     )
     return [
         OnCall(
             schedule=schedule,
-            person=people.get(current),
-            until=upcoming.start if upcoming else None,
+            person=people.get(current.person),
+            until=current.end if current.end < at + NEXT_HORIZON else None,
             next_person=people.get(upcoming.person) if upcoming else None,
             next_start=upcoming.start if upcoming else None,
         )

@@ -26,10 +26,11 @@ def healthz(request):
 def readyz(request):
     checks = health.readiness_checks()
     ready = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
-    )
+    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    if checks["database"]["ok"]:
+        # Informational: a web process is ready even while the workers are being restarted.
+        body["pipeline_heartbeat_age_seconds"] = health.pipeline_age_seconds()
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 @login_required

@@ -1,10 +1,12 @@
 from .feeds import CalendarFeed
+from .heartbeats import Heartbeat
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
 
 __all__ = [
     "CalendarFeed",
     "ContactMethod",
+    "Heartbeat",
     "Layer",
     "LayerMember",
     "LayerRestriction",

@@ -8,13 +8,14 @@ the rota or in the time-zone handling shows up as a disagreement.
 import io
 import random
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from oncall import services
 from oncall.demo import REGIONS, demo_load
-from oncall.models import Override, Schedule
+from oncall.models import Override, Schedule, Team
 
 SAO_PAULO, LISBON, SINGAPORE = (list(region.people) for region in REGIONS)
 EVERYONE = SAO_PAULO + LISBON + SINGAPORE
@@ -151,3 +152,34 @@ def test_bad_input_is_refused_clearly(args, message):
     demo_load()
     with pytest.raises(CommandError, match=re.escape(message)):
         who(*args)
+
+
+@pytest.mark.django_db
+def test_who_shows_gaps_and_who_comes_after_them():
+    team = Team.objects.create(name="Office hours", slug="office-hours")
+    schedule = Schedule.objects.create(name="Daytime", team=team)
+    ana, bruno = (
+        services.person_create(username=name.lower(), display_name=name)
+        for name in ("Ana", "Bruno")
+    )
+    services.layer_create(
+        schedule=schedule,
+        name="Days",
+        participants=[ana, bruno],
+        turn_unit="days",
+        turn_count=1,
+        handoff=datetime(2027, 1, 4, 9, tzinfo=UTC),
+        time_zone="UTC",
+        restrictions=[services.RestrictionSpec("daily", time(9), timedelta(hours=8))],
+    )
+    out = io.StringIO()
+    call_command("oncall", "who", "--at", "2027-01-04T10:00Z", stdout=out)
+    assert out.getvalue().strip() == (
+        "Daytime  Ana  until Mon 2027-01-04 17:00 UTC, then a gap; "
+        "next Bruno from Tue 2027-01-05 09:00 UTC"
+    )
+    out = io.StringIO()
+    call_command("oncall", "who", "--at", "2027-01-04T20:00Z", stdout=out)
+    assert out.getvalue().strip() == (
+        "Daytime  nobody (a gap)  until Tue 2027-01-05 09:00 UTC, then Bruno"
+    )

@@ -163,3 +163,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+from oncall.config.beat import SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401

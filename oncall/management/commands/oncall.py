@@ -28,6 +28,8 @@ def describe(instant: datetime | None) -> str:
 
 class Command(BaseCommand):
     help = "Tell who is on call: `oncall who [--schedule NAME] [--at ISO-8601]`."
+    # A read-only answer wanted at 3 a.m.: skip the system checks, which cost more than the query.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -48,9 +50,22 @@ class Command(BaseCommand):
             self.stdout.write("No schedules yet.")
         width = max((len(a.schedule.name) for a in answers), default=0)
         for answer in answers:
-            who = answer.person.display_name if answer.person else "nobody (a gap)"
-            line = f"{answer.schedule.name:<{width}}  {who}"
-            if answer.next_start is not None:
-                after = answer.next_person.display_name if answer.next_person else "nobody (a gap)"
-                line += f"  until {describe(answer.until)}, then {after}"
-            self.stdout.write(line)
+            self.stdout.write(f"{answer.schedule.name:<{width}}  {summary_line(answer)}")
+
+
+def summary_line(answer: selectors.OnCall) -> str:
+    """Say who is on call, until when, and who is next, gaps included."""
+    line = answer.person.display_name if answer.person else "nobody (a gap)"
+    if answer.until is None:
+        return line
+    line += f"  until {describe(answer.until)}"
+    if answer.next_person is None:
+        return line
+    if answer.next_start == answer.until:
+        return line + f", then {answer.next_person.display_name}"
+    if answer.person is None:
+        return line + f", then {answer.next_person.display_name}"
+    return (
+        line + f", then a gap; next {answer.next_person.display_name} "
+        f"from {describe(answer.next_start)}"
+    )

@@ -1,0 +1,18 @@
+"""Thin Celery tasks over services."""
+
+import socket
+
+from celery import shared_task
+
+from oncall import clock
+from oncall.models import Heartbeat
+
+PIPELINE = "pipeline"
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> None:
+    """Record that a task sent by the scheduler reached a worker just now."""
+    Heartbeat.objects.update_or_create(
+        name=PIPELINE, defaults={"seen_at": clock.now(), "worker": socket.gethostname()}
+    )
