@@ -31,7 +31,7 @@ run: demo
 	@echo "  Log in as admin / plantao-demo (or any demo person, e.g. ines / plantao-demo)."
 	@echo "  Ctrl-C stops the web server, the worker and the scheduler."
 	@echo ""
-	$(BIN)/honcho --procfile Procfile --port $(PORT) start
+	$(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
