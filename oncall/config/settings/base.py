@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "oncall",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,15 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
+# Paging providers; unset, the console channel logs pages instead (CONTRACT.md).
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
+SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+SLACK_API_BASE = env.str("SLACK_API_BASE", default="")
 
 # E-mail: EMAIL_URL=smtp://user:password@host:587/?tls=True; unset prints e-mails to the console.
 _email_url = env.str("EMAIL_URL", default="")

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from oncall.demo import PASSWORD, demo_load
+from incidents.demo import demo_load
+from oncall.demo import PASSWORD
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             )
         team = demo_load()
         self.stdout.write(
-            f"Demo organisation ready: {team.name} with {team.members.count()} members. "
+            f"Demo organisation ready: {team.name}, {team.members.count()} people "
+            f"(17 on call and their manager), {team.services.count()} services. "
             f"Log in as admin / {PASSWORD}."
         )
