@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from oncall.models import (
     CalendarFeed,
+    Heartbeat,
     ContactMethod,
     Layer,
     LayerMember,
@@ -127,4 +128,13 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # A link is created with its token shown once, which the admin form cannot do.
+        return False
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "seen_at", "worker"]
+    readonly_fields = ["name", "seen_at", "worker"]
+
+    def has_add_permission(self, request):
         return False
