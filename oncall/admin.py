@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from oncall.models import (
     CalendarFeed,
-    Heartbeat,
     ContactMethod,
+    Heartbeat,
     Layer,
     LayerMember,
     LayerRestriction,

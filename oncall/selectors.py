@@ -94,30 +94,48 @@ def _people(ids: Iterable[int | None]) -> dict[int, Person]:
     return Person.objects.in_bulk(wanted) if wanted else {}
 
 
-def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None) -> list[OnCall]:
-    """Return who is on call at `at` and who is next, for each schedule."""
-    fetched = list(schedules_with_rota(since=at, until=at + NEXT_HORIZON, schedules=schedules))
+def oncall_board(
+    *, at: datetime, until: datetime, schedules: QuerySet[Schedule] | None = None
+) -> tuple[list[OnCall], dict[Schedule, list[Shift]]]:
+    """Return who is on call at `at` and next, and the shifts up to `until`, for each schedule.
+
+    Fetches the schedules once for both answers (the who-is-on-call page needs both).
+    """
+    horizon = at + NEXT_HORIZON
+    fetched = schedules_with_rota(since=at, until=max(until, horizon), schedules=schedules)
     answers = []
     for schedule in fetched:
         schedule_rota_ = schedule_rota(schedule)
         current = rota.shift_at(schedule_rota_, at, horizon=NEXT_HORIZON)
         upcoming = rota.next_shift_after(schedule_rota_, at, horizon=NEXT_HORIZON)
-        answers.append((schedule, current, upcoming))
+        pieces = rota.final_shifts(schedule_rota_, at, until) if until > at else []
+        answers.append((schedule, current, upcoming, pieces))
     people = _people(
         pk
-        for _, current, upcoming in answers
-        for pk in (current.person, upcoming and upcoming.person)
+        for _, current, upcoming, pieces in answers
+        for pk in (current.person, upcoming and upcoming.person, *(p.person for p in pieces))
     )
-    return [
+    summaries = [
         OnCall(
             schedule=schedule,
             person=people.get(current.person),
-            until=current.end if current.end < at + NEXT_HORIZON else None,
+            until=current.end if current.end < horizon else None,
             next_person=people.get(upcoming.person) if upcoming else None,
             next_start=upcoming.start if upcoming else None,
         )
-        for schedule, current, upcoming in answers
+        for schedule, current, upcoming, _ in answers
     ]
+    shifts = {
+        schedule: [Shift(p.start, p.end, people.get(p.person)) for p in pieces]
+        for schedule, _, _, pieces in answers
+    }
+    return summaries, shifts
+
+
+def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None) -> list[OnCall]:
+    """Return who is on call at `at` and who is next, for each schedule."""
+    summaries, _ = oncall_board(at=at, until=at, schedules=schedules)
+    return summaries
 
 
 def oncall_at(*, schedule: Schedule, at: datetime) -> Person | None:

@@ -13,13 +13,26 @@ from zoneinfo import ZoneInfo
 from oncall.models import Person, Schedule
 from oncall.selectors import OnCall, Shift
 
-# Enough hues that the few people on a fortnight's rota rarely share one; see plantao.css.
-PALETTE_SIZE = 12
-GAP_COLOUR = -1
-# Below this share of the timeline a day column is too narrow to carry its label.
-DAY_LABEL_MIN_WIDTH = 3.0
+# Successive ids turn the hue by the golden angle, so people never run out of colours and
+# neighbours on a rota rarely look alike; three lightness steps part the few hues that come close.
+GOLDEN_ANGLE = 137.508
+LIGHTNESS_STEPS = (66, 74, 82)
+# Below this share of the timeline (a third of a day) a day column carries no label; above it the
+# stylesheet drops the weekday, then the date, as the column narrows.
+DAY_LABEL_MIN_WIDTH = 1.0
 # Above this share of the timeline a bar is wide enough to print the person's name in it.
 BAR_LABEL_MIN_WIDTH = 9.0
+
+
+@dataclass(frozen=True)
+class Colour:
+    hue: int
+    lightness: int
+
+    @property
+    def style(self) -> str:
+        """Return the CSS custom properties that plantao.css paints bars and swatches with."""
+        return f"--hue: {self.hue}; --lightness: {self.lightness}%"
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,7 @@ class Bar:
     shift: Shift
     left: float  # percent of the timeline's width
     width: float
-    colour: int  # a palette index, stable per person; GAP_COLOUR for a gap
+    colour: Colour | None  # stable per person; None for a gap
 
     @property
     def is_gap(self) -> bool:
@@ -52,7 +65,7 @@ class Day:
 @dataclass(frozen=True)
 class Swatch:
     person: Person
-    colour: int
+    colour: Colour
 
 
 @dataclass(frozen=True)
@@ -62,17 +75,21 @@ class Timeline:
     schedule: Schedule
     summary: OnCall
     zone_name: str  # the zone every time on the card is shown in
-    until: datetime | None  # when the current person (or the current gap) stops
     bars: list[Bar]
     days: list[Day]
     legend: list[Swatch]
 
     @property
-    def now_colour(self) -> int:
+    def until(self) -> datetime | None:
+        """When the current person (or the current gap) stops."""
+        return self.summary.until
+
+    @property
+    def now_colour(self) -> Colour | None:
         return person_colour(self.summary.person)
 
     @property
-    def next_colour(self) -> int:
+    def next_colour(self) -> Colour | None:
         return person_colour(self.summary.next_person)
 
     @property
@@ -88,9 +105,14 @@ class Timeline:
         return next(iter(self.gaps), None)
 
 
-def person_colour(person: Person | None) -> int:
-    """Return the palette index of `person`: the same on every page and every day."""
-    return GAP_COLOUR if person is None else person.pk % PALETTE_SIZE
+def person_colour(person: Person | None) -> Colour | None:
+    """Return the colour of `person`, the same on every page and every day; None for a gap."""
+    if person is None:
+        return None
+    return Colour(
+        hue=round(person.pk * GOLDEN_ANGLE) % 360,
+        lightness=LIGHTNESS_STEPS[person.pk % len(LIGHTNESS_STEPS)],
+    )
 
 
 def timeline_build(
@@ -143,19 +165,10 @@ def _timeline(
         schedule=summary.schedule,
         summary=summary,
         zone_name=zone_name,
-        until=_current_until(summary, pieces, end),
         bars=bars,
         days=_days(start, end, ZoneInfo(zone_name), percent),
         legend=list(legend.values()),
     )
-
-
-def _current_until(summary: OnCall, pieces: list[Shift], end: datetime) -> datetime | None:
-    # The summary's `until` is when the next person starts, which is later than when the current
-    # person stops if a gap comes between them; the first piece ends exactly when they stop.
-    if pieces and pieces[0].end < end:
-        return pieces[0].end
-    return summary.until
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

@@ -40,10 +40,10 @@ def home(request):
     end = now + timedelta(days=HOME_DAYS)
     # A viewer with an on-call profile sees times in their zone; anyone else in each schedule's.
     person = getattr(request.user, "person", None)
-    summaries = selectors.oncall_summary(at=now)
+    summaries, shifts = selectors.oncall_board(at=now, until=end)
     timelines = timeline_build(
         summaries=summaries,
-        shifts=selectors.schedule_shifts(since=now, until=end),
+        shifts=shifts,
         start=now,
         end=end,
         time_zone=person.time_zone if person else None,
