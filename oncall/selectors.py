@@ -58,29 +58,41 @@ def schedules_with_rota(
     )
 
 
+def rota_layer(layer: Layer, *, participants: Iterable, restrictions: Iterable) -> rota.Layer:
+    """Build the pure form of `layer` (saved or not) with these participant keys and windows.
+
+    A restriction is anything with kind, start_time, duration and start_weekday.
+    """
+    return rota.Layer(
+        participants=tuple(participants),
+        turn_unit=rota.TurnUnit(layer.turn_unit),
+        turn_count=layer.turn_count,
+        handoff=layer.handoff,
+        time_zone=layer.time_zone,
+        restrictions=tuple(
+            rota.Restriction(
+                kind=rota.RestrictionKind(r.kind),
+                start_time=r.start_time,
+                duration=r.duration,
+                start_weekday=r.start_weekday,
+            )
+            for r in restrictions
+        ),
+        active_from=layer.active_from,
+        active_until=layer.active_until,
+    )
+
+
 def schedule_rota(schedule: Schedule) -> rota.Rota:
     """Build the pure rota of a schedule fetched by schedules_with_rota()."""
     layers = tuple(
-        rota.Layer(
-            participants=tuple(member.person_id for member in layer.members.all()),
-            turn_unit=rota.TurnUnit(layer.turn_unit),
-            turn_count=layer.turn_count,
-            handoff=layer.handoff,
-            time_zone=layer.time_zone,
-            restrictions=tuple(
-                rota.Restriction(
-                    kind=rota.RestrictionKind(r.kind),
-                    start_time=r.start_time,
-                    duration=r.duration,
-                    start_weekday=r.start_weekday,
-                )
-                for r in layer.restrictions.all()
-            ),
-            active_from=layer.active_from,
-            active_until=layer.active_until,
+        rota_layer(
+            layer,
+            participants=[member.person_id for member in layer.members.all()],
+            restrictions=layer.restrictions.all(),
         )
         for layer in schedule.layers.all()
-        if layer.members.all()
+        if layer.members.all()  # a layer emptied in the admin covers nothing, and breaks nothing
     )
     overrides = tuple(
         rota.Override(person=o.person_id, start=o.start, end=o.end)

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from oncall import clock, rota
+from oncall import clock, selectors
 from oncall.models import (
     CalendarFeed,
     ContactMethod,
@@ -149,26 +149,11 @@ def layer_create(
     )
     layer.full_clean()
     try:
-        rota.Layer(
-            participants=tuple(p.pk for p in participants),
-            turn_unit=rota.TurnUnit(turn_unit),
-            turn_count=turn_count,
-            handoff=handoff,
-            time_zone=time_zone,
-            restrictions=tuple(
-                rota.Restriction(
-                    kind=rota.RestrictionKind(r.kind),
-                    start_time=r.start_time,
-                    duration=r.duration,
-                    start_weekday=r.start_weekday,
-                )
-                for r in restrictions
-            ),
-            active_from=active_from,
-            active_until=active_until,
+        selectors.rota_layer(
+            layer, participants=[p.pk for p in participants], restrictions=restrictions
         )
-    except rota.RotaError as error:
-        raise ValidationError(str(error)) from error
+    except ValueError as error:  # RotaError, or an unknown restriction kind
+        raise ValidationError({"restrictions": str(error)}) from error
     layer.save()
     LayerMember.objects.bulk_create(
         LayerMember(layer=layer, person=person, position=index)

@@ -127,6 +127,22 @@ def test_layer_with_impossible_restriction_is_refused_and_nothing_is_stored(sche
     assert not LayerMember.objects.exists()
 
 
+def test_layer_with_unknown_restriction_kind_is_refused(schedule, people):
+    with pytest.raises(ValidationError) as error:
+        services.layer_create(
+            schedule=schedule,
+            name="Monthly",
+            participants=people,
+            turn_unit="weeks",
+            turn_count=1,
+            handoff=MONDAY_9_LISBON,
+            time_zone="Europe/Lisbon",
+            restrictions=[RestrictionSpec("monthly", time(9), timedelta(hours=8))],
+        )
+    assert "monthly" in messages(error.value)
+    assert not Layer.objects.exists()
+
+
 def test_layer_with_naive_handoff_is_refused(schedule, people):
     with pytest.raises(ValidationError) as error:
         services.layer_create(
