@@ -25,7 +25,9 @@ from oncall.rota import (  # noqa: E402
     Rota,
     TurnUnit,
     final_shifts,
+    next_shift_after,
     on_call_at,
+    shift_at,
 )
 
 SEED = 20260105
@@ -85,6 +87,19 @@ def bench_final_shifts(rota: Rota) -> tuple[list[float], int]:
     return durations, len(shifts)
 
 
+def bench_now_and_next(rota: Rota, rng: random.Random, calls: int = 2_000) -> list[int]:
+    """Return the time of each "who now, until when, who next" answer, in nanoseconds."""
+    span_us = int(SPAN.total_seconds() * 1_000_000)
+    instants = [START + timedelta(microseconds=rng.randrange(span_us)) for _ in range(calls)]
+    timings = []
+    for instant in instants:
+        began = perf_counter_ns()
+        shift_at(rota, instant)
+        next_shift_after(rota, instant)
+        timings.append(perf_counter_ns() - began)
+    return timings
+
+
 def main() -> None:
     rng = random.Random(SEED)
     rota = follow_the_sun(rng)
@@ -107,6 +122,14 @@ def main() -> None:
         f"final_shifts for one year ({count:,} segments): "
         f"median {statistics.median(durations) * 1000:.1f} ms over {RENDER_RUNS} runs "
         f"(min {min(durations) * 1000:.1f} ms)"
+    )
+
+    timings = bench_now_and_next(rota, rng)
+    quantiles = statistics.quantiles(timings, n=100)
+    print(
+        f"shift_at + next_shift_after (who now, until when, who next) over {len(timings):,} "
+        f"instants: median {statistics.median(timings) / 1000:.0f} µs, "
+        f"p99 {quantiles[98] / 1000:.0f} µs"
     )
 
 
