@@ -1,10 +1,127 @@
 from django.contrib import admin
 
-from incidents.models import Service
+from incidents.models import (
+    Alert,
+    EscalationPolicy,
+    EscalationStep,
+    EscalationTarget,
+    Incident,
+    Integration,
+    MaintenanceWindow,
+    Page,
+    Responder,
+    Service,
+    TimelineEntry,
+)
+
+
+class MaintenanceInline(admin.TabularInline):
+    model = MaintenanceWindow
+    extra = 0
+
+
+class IntegrationInline(admin.TabularInline):
+    model = Integration
+    extra = 0
+    fields = ["kind", "name", "token_hint", "rate_limit_per_second", "last_seen_at"]
+    readonly_fields = ["kind", "token_hint", "last_seen_at"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # A token is shown once when made (`manage.py integration create`), which a form cannot.
+        return False
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "team"]
+    list_display = ["name", "description", "team", "escalation_policy", "urgency_rule"]
     list_filter = ["team"]
     search_fields = ["name", "description"]
+    inlines = [IntegrationInline, MaintenanceInline]
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ["service", "start", "end", "reason"]
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["service", "kind", "name", "token_hint", "last_seen_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["token_hint", "previous_valid_until", "heartbeat_due_at", "last_seen_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class EscalationTargetInline(admin.TabularInline):
+    model = EscalationTarget
+    extra = 0
+    min_num = 1
+    validate_min = True
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(admin.ModelAdmin):
+    list_display = ["policy", "position", "escalate_after_minutes"]
+    inlines = [EscalationTargetInline]
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "repeat"]
+    inlines = [EscalationStepInline]
+
+
+@admin.register(EscalationTarget)
+class EscalationTargetAdmin(admin.ModelAdmin):
+    list_display = ["step", "kind", "person", "schedule", "team"]
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    fields = ["at", "kind", "source", "actor", "message"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "service", "status", "urgency", "severity", "created_at"]
+    list_filter = ["status", "urgency", "severity", "service"]
+    search_fields = ["title", "dedup_key"]
+    readonly_fields = ["policy_snapshot", "esc_rung_for"]
+    inlines = [TimelineInline]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "action", "dedup_key", "title", "incident", "integration"]
+    list_filter = ["action"]
+    list_select_related = ["incident", "integration__service"]
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["incident", "person", "kind", "state", "due_at", "sent_at", "interruption"]
+    list_filter = ["state", "kind", "interruption"]
+    list_select_related = ["incident", "person"]
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(admin.ModelAdmin):
+    list_display = ["incident", "at", "kind", "source", "actor"]
+    list_filter = ["kind", "source"]
+
+
+@admin.register(Responder)
+class ResponderAdmin(admin.ModelAdmin):
+    list_display = ["incident", "person", "added_at"]

@@ -5,3 +5,6 @@ class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "Incidents"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from incidents import checks  # noqa: F401 - registers the start-up checks

@@ -5,3 +5,6 @@ class OncallConfig(AppConfig):
     name = "oncall"
     verbose_name = "On call"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from oncall import checks  # noqa: F401 - registers the start-up checks

@@ -1,6 +1,7 @@
 """Every periodic task, in one place. Each must be safe to run twice (several schedulers)."""
 
 HEARTBEAT_SECONDS = 30
+SWEEP_SECONDS = 5
 
 SCHEDULE = {
     "pipeline-heartbeat": {
@@ -8,5 +9,11 @@ SCHEDULE = {
         "schedule": HEARTBEAT_SECONDS,
         # A heartbeat older than its own period is worthless; never let a backlog replay it.
         "options": {"expires": HEARTBEAT_SECONDS},
+    },
+    # The engine's safety net: rings for what is due soon or whose doorbell was lost.
+    "engine-sweep": {
+        "task": "incidents.tasks.engine_sweep",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS},
     },
 }

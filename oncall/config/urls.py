@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from oncall import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical-feed"),
     path("admin/", admin.site.urls),
+    path("", include("incidents.urls")),
 ]

@@ -155,7 +155,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # How long Redis keeps an unacknowledged message before handing it to another worker. The
+    # engine never asks for a countdown longer than a minute, so this can stay short.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -189,3 +193,8 @@ LOGGING = {
 }
 
 from oncall.config.beat import SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401
+
+PLANTAO_CHANNEL = env.str("PLANTAO_CHANNEL", default="console")
+PLANTAO_RECORDING_PATH = env.str(
+    "PLANTAO_RECORDING_PATH", default=str(VAR_DIR / "recorded-pages.jsonl")
+)

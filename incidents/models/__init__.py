@@ -1,0 +1,19 @@
+from .incidents import Alert, Incident, Responder, TimelineEntry
+from .integrations import Integration
+from .pages import Page
+from .policies import EscalationPolicy, EscalationStep, EscalationTarget
+from .services import MaintenanceWindow, Service
+
+__all__ = [
+    "Alert",
+    "EscalationPolicy",
+    "EscalationStep",
+    "EscalationTarget",
+    "Incident",
+    "Integration",
+    "MaintenanceWindow",
+    "Page",
+    "Responder",
+    "Service",
+    "TimelineEntry",
+]

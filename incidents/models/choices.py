@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    ERROR = "error", "Error"
+    WARNING = "warning", "Warning"
+    INFO = "info", "Info"
+
+
+class Urgency(models.TextChoices):
+    HIGH = "high", "High"
+    LOW = "low", "Low"
+
+
+class Source(models.TextChoices):
+    """Where an action came from, for the timeline and the audit trail."""
+
+    WEB = "web", "Web"
+    API = "api", "API"
+    SMS = "sms", "SMS"
+    VOICE = "voice", "Voice"
+    SLACK = "slack", "Slack"
+    EMAIL = "email", "E-mail"
+    INTEGRATION = "integration", "Integration"
+    SYSTEM = "system", "System"

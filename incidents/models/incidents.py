@@ -1,0 +1,179 @@
+"""Incidents, the alerts that opened or touched them, and their timelines."""
+
+from django.db import models
+
+from oncall.models import Person
+
+from .choices import Severity, Source, Urgency
+from .integrations import Integration
+from .services import Service
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        TRIGGERED = "triggered", "Triggered"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="incidents")
+    dedup_key = models.CharField(max_length=255)
+    title = models.CharField(max_length=1024)
+    details = models.JSONField(default=dict, blank=True)
+    source_url = models.URLField(max_length=1000, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    urgency = models.CharField(max_length=4, choices=Urgency.choices, default=Urgency.HIGH)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.TRIGGERED)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_incidents"
+    )
+    # The escalation policy as it was when the incident triggered (incidents.escalation).
+    policy_snapshot = models.JSONField(null=True, blank=True)
+    # Where the escalation stands and when it must move next; the sweep reads these.
+    esc_step = models.PositiveSmallIntegerField(default=0)
+    esc_loop = models.PositiveIntegerField(default=0)
+    esc_pass = models.PositiveSmallIntegerField(default=0)
+    esc_due_at = models.DateTimeField(null=True, blank=True)
+    esc_rung_for = models.DateTimeField(null=True, blank=True, editable=False)
+    ack_timeout_at = models.DateTimeField(null=True, blank=True)
+    auto_resolve_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # Dedup is the database's job: one open incident per service and key, whatever races.
+            models.UniqueConstraint(
+                fields=["service", "dedup_key"],
+                condition=models.Q(status__in=["triggered", "acknowledged"]),
+                name="incident_one_open_per_dedup_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["esc_due_at"],
+                name="incident_escalation_due",
+                condition=models.Q(status="triggered", esc_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["ack_timeout_at"],
+                name="incident_ack_timeout",
+                condition=models.Q(status="acknowledged", ack_timeout_at__isnull=False),
+            ),
+            models.Index(
+                fields=["auto_resolve_at"],
+                name="incident_auto_resolve",
+                condition=models.Q(
+                    status__in=["triggered", "acknowledged"], auto_resolve_at__isnull=False
+                ),
+            ),
+            models.Index(fields=["status", "-created_at"], name="incident_status_created"),
+            models.Index(fields=["service", "dedup_key"], name="incident_service_dedup"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.title}"
+
+    @property
+    def number(self) -> int:
+        """Return the number people say (#42): one organisation per installation, so the id."""
+        return self.pk
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class Alert(models.Model):
+    """One event received from monitoring, and the incident it opened or touched."""
+
+    class Action(models.TextChoices):
+        TRIGGER = "trigger", "Trigger"
+        ACKNOWLEDGE = "acknowledge", "Acknowledge"
+        RESOLVE = "resolve", "Resolve"
+
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    integration = models.ForeignKey(
+        Integration, null=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    dedup_key = models.CharField(max_length=255)
+    title = models.CharField(max_length=1024, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} {self.dedup_key}"
+
+
+class Responder(models.Model):
+    """Someone asked to help with an incident besides whoever the policy pages."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="responders")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField()
+    loop = models.PositiveIntegerField(help_text="The page loop number used for this request.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "person"], name="responder_once")
+        ]
+
+    def __str__(self):
+        return f"{self.person} on #{self.incident.number}"
+
+
+class TimelineEntry(models.Model):
+    """One thing that happened to an incident, by whom and through what."""
+
+    class Kind(models.TextChoices):
+        TRIGGERED = "triggered", "Triggered"
+        ALERT = "alert", "Alert received"
+        ESCALATED = "escalated", "Escalated"
+        PAGED = "paged", "Paged"
+        PAGE_SENT = "page_sent", "Page sent"
+        PAGE_FAILED = "page_failed", "Page failed"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        UNACKNOWLEDGED = "unacknowledged", "Re-triggered"
+        RESOLVED = "resolved", "Resolved"
+        REASSIGNED = "reassigned", "Reassigned"
+        RESPONDER_ADDED = "responder_added", "Responder added"
+        NOTE = "note", "Note"
+        HELD = "held", "Paging held"
+        NOBODY = "nobody", "Nobody to page"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.SYSTEM)
+    actor = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["incident", "at"], name="timeline_incident_at")]
+
+    def __str__(self):
+        return f"#{self.incident.number} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

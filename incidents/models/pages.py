@@ -1,0 +1,76 @@
+"""Pages: one row per (incident, step, loop, person, rule), so a second send is impossible."""
+
+from django.db import models
+
+from oncall.models import ContactMethod, Person
+
+from .choices import Urgency
+from .incidents import Incident
+
+
+class Page(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Interruption(models.TextChoices):
+        SLEEP = "sleep", "Sleep hours"
+        OFF = "off", "Off hours"
+        BUSINESS = "business", "Business hours"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="pages")
+    step = models.SmallIntegerField(help_text="Policy step; -1 for an added responder.")
+    loop = models.PositiveIntegerField()
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="pages")
+    # The rule's id, kept even if the rule is later deleted: it is part of the unique key.
+    rule_id = models.PositiveBigIntegerField()
+    contact_method = models.ForeignKey(
+        ContactMethod, null=True, on_delete=models.SET_NULL, related_name="pages"
+    )
+    kind = models.CharField(max_length=8)
+    address = models.CharField(max_length=254)
+    urgency = models.CharField(max_length=4, choices=Urgency.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    due_at = models.DateTimeField()
+    rung_for = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # Fatigue, from day one: the person's wall-clock time when the page went out, and its kind.
+    local_time = models.CharField(max_length=40, blank=True)
+    interruption = models.CharField(max_length=8, choices=Interruption.choices, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "step", "loop", "person", "rule_id"], name="page_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="page_pending_due", condition=models.Q(state="pending")
+            ),
+            models.Index(
+                fields=["lease_until"],
+                name="page_sending_lease",
+                condition=models.Q(state="sending"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.person} for #{self.incident.number} ({self.state})"
+
+    @property
+    def reference(self) -> str:
+        """Return the id channels and providers know this page by."""
+        return f"page-{self.pk}"

@@ -1,0 +1,169 @@
+"""Alerts in: store what monitoring said, dedup it into incidents, ack and resolve by key.
+
+The request path stays short: one transaction, a few statements; paging happens in workers.
+Dedup is the database's job (one open incident per service and key), not a read-then-write race.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from incidents import escalation
+from incidents.ingest.base import AlertEvent
+from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
+from incidents.services.incidents import (
+    escalation_schedule,
+    incident_acknowledge,
+    incident_resolve,
+)
+from incidents.services.policies import policy_snapshot
+from incidents.services.timeline import timeline_add
+
+log = logging.getLogger(__name__)
+
+LAST_SEEN_PRECISION = timedelta(seconds=60)  # spare the integration's row a write per request
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    dedup_key: str
+    incident_number: int | None
+    created: bool
+
+
+def _open_incident(service: Service, key: str) -> Incident | None:
+    return (
+        Incident.objects.filter(service=service, dedup_key=key, status__in=Incident.OPEN)
+        .select_related("service")
+        .first()
+    )
+
+
+def _snapshot(service: Service) -> tuple[dict | None, str]:
+    try:
+        return policy_snapshot(service.escalation_policy), ""
+    except escalation.EscalationError as error:
+        log.error("service %s: escalation policy unusable: %s", service, error)
+        return None, f"The escalation policy cannot be used ({error}); nobody was paged."
+
+
+def _incident_open(service: Service, key: str, event: AlertEvent, now: datetime) -> Incident:
+    snapshot, problem = _snapshot(service)
+    timeout = service.auto_resolve_minutes
+    incident = Incident.objects.create(
+        service=service,
+        dedup_key=key,
+        title=(event.title or key)[:1024],
+        details=event.details,
+        source_url=event.source_url[:1000],
+        severity=event.severity,
+        urgency=service.urgency_for(event.severity),
+        created_at=now,
+        policy_snapshot=snapshot,
+        auto_resolve_at=now + timedelta(minutes=timeout) if timeout else None,
+    )
+    Incident.objects.filter(pk=incident.pk).update(
+        **escalation_schedule(incident=incident, due_at=now, now=now)
+    )
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.TRIGGERED,
+        at=now,
+        source="integration",
+        message=problem or f"Opened by {event.action} {key!r}.",
+    )
+    return incident
+
+
+def _trigger(service: Service, event: AlertEvent, now: datetime) -> tuple[Incident, bool]:
+    key = event.dedup_key or uuid.uuid4().hex
+    incident = _open_incident(service, key)
+    if incident is not None:
+        return incident, False
+    try:
+        with transaction.atomic():
+            return _incident_open(service, key, event, now), True
+    except IntegrityError:
+        # Another request opened it between our read and our insert: the index said no.
+        incident = _open_incident(service, key)
+        if incident is None:
+            raise
+        return incident, False
+
+
+@transaction.atomic
+def alerts_ingest(
+    *, integration: Integration, events: list[AlertEvent], now: datetime
+) -> list[IngestResult]:
+    """Store `events` from `integration` and apply them to incidents, all or nothing."""
+    service = integration.service
+    results, alerts = [], []
+    for event in events:
+        created = False
+        if event.action == Alert.Action.TRIGGER:
+            incident, created = _trigger(service, event, now)
+        else:
+            incident = _open_incident(service, event.dedup_key)
+            if incident is not None and event.action == Alert.Action.ACKNOWLEDGE:
+                incident_acknowledge(incident=incident, now=now, source="integration")
+            elif incident is not None and event.action == Alert.Action.RESOLVE:
+                incident_resolve(incident=incident, now=now, source="integration")
+        key = incident.dedup_key if incident is not None else event.dedup_key
+        alerts.append(
+            Alert(
+                incident=incident,
+                integration=integration,
+                action=event.action,
+                dedup_key=key,
+                title=event.title[:1024],
+                severity=event.severity if event.action == Alert.Action.TRIGGER else "",
+                payload=event.payload,
+                received_at=now,
+            )
+        )
+        results.append(IngestResult(key, incident.number if incident else None, created))
+    Alert.objects.bulk_create(alerts)
+    Integration.objects.filter(pk=integration.pk).exclude(
+        last_seen_at__gt=now - LAST_SEEN_PRECISION
+    ).update(last_seen_at=now)
+    return results
+
+
+def heartbeat_key(integration: Integration) -> str:
+    return f"heartbeat-{integration.pk}"
+
+
+def heartbeats_overdue(*, now: datetime) -> int:
+    """Open an incident for each heartbeat whose ping is overdue; return how many."""
+    opened = 0
+    for integration in Integration.objects.filter(
+        kind=Integration.Kind.HEARTBEAT, heartbeat_due_at__lte=now
+    ).select_related("service", "service__escalation_policy"):
+        with transaction.atomic():
+            # Claim it: only one sweep opens the incident, the next ping re-arms the heartbeat.
+            if not Integration.objects.filter(
+                pk=integration.pk, heartbeat_due_at=integration.heartbeat_due_at
+            ).update(heartbeat_due_at=None):
+                continue
+            late = integration.heartbeat_interval_seconds
+            alerts_ingest(
+                integration=integration,
+                events=[
+                    AlertEvent(
+                        action="trigger",
+                        dedup_key=heartbeat_key(integration),
+                        title=f"No heartbeat from {integration.name or integration.service} "
+                        f"for {late} seconds",
+                        severity="critical",
+                        details={"last_seen_at": str(integration.last_seen_at)},
+                    )
+                ],
+                now=now,
+            )
+            opened += 1
+    return opened

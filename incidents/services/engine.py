@@ -1,0 +1,359 @@
+"""The engine: fire escalation steps, create pages, send them, and sweep for what is due.
+
+The database is the record of what must happen next; Celery only rings the doorbell. Every
+piece of work is claimed by a conditional UPDATE (or a row lock that skips locked rows on
+PostgreSQL), so any number of workers and schedulers give the pages one of each would.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+
+from incidents import escalation, render
+from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
+from incidents.services.doorbell import ring, ring_now
+from incidents.services.incidents import ESCALATE, escalation_schedule
+from incidents.services.targets import targets_resolve
+from incidents.services.timeline import timeline_add
+from oncall import fatigue
+from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
+from oncall.channels.registry import channel_for
+from oncall.models import NotificationRule, Person
+
+log = logging.getLogger(__name__)
+
+SEND = "incidents.tasks.page_send"
+RECONCILE = "incidents.tasks.page_reconcile"
+LEASE = timedelta(seconds=60)  # a claimed page not finished by then is reconciled
+STUCK = timedelta(seconds=30)  # a rung doorbell this late was lost: ring again
+LOOKAHEAD = timedelta(seconds=10)  # the sweep rings what falls due before its next run
+SWEEP_BATCH = 500
+
+
+def _skip_locked(queryset):
+    """Lock the rows for update, skipping rows another worker holds (PostgreSQL).
+
+    SQLite has no row locks: its writers are serialised by the database lock instead, and the
+    conditional updates below make a second claimer find nothing to do.
+    """
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
+
+
+def maintenance_until(*, service_id: int, at: datetime) -> datetime | None:
+    """Return when the service's current maintenance window ends, or None if there is none."""
+    return (
+        MaintenanceWindow.objects.filter(service_id=service_id, start__lte=at, end__gt=at)
+        .order_by("-end")
+        .values_list("end", flat=True)
+        .first()
+    )
+
+
+def pages_create(
+    *, incident: Incident, people: list[Person], step: int, loop: int, fired_at: datetime
+) -> list[Page]:
+    """Create one pending page per person and matching notification rule; ring those due soon.
+
+    Only verified contact methods are used. Low-urgency pages wait for the person's daytime.
+    The unique key (incident, step, loop, person, rule) makes a second page impossible.
+    """
+    rules = (
+        NotificationRule.objects.filter(
+            person__in=people,
+            urgency=incident.urgency,
+            contact_method__verified_at__isnull=False,
+        )
+        .select_related("contact_method", "person")
+        .order_by("person_id", "delay_minutes", "id")
+    )
+    # A page still waiting to go out (say, for the person's morning) is not queued twice.
+    waiting = set(
+        Page.objects.filter(
+            incident=incident, person__in=people, state=Page.State.PENDING
+        ).values_list("person_id", "rule_id")
+    )
+    pages = []
+    for rule in rules:
+        if (rule.person_id, rule.pk) in waiting:
+            continue
+        due = fired_at + timedelta(minutes=rule.delay_minutes)
+        if incident.urgency == "low":
+            due = fatigue.next_daytime(due, rule.person.time_zone)
+        pages.append(
+            Page(
+                incident=incident,
+                step=step,
+                loop=loop,
+                person=rule.person,
+                rule_id=rule.pk,
+                contact_method=rule.contact_method,
+                kind=rule.contact_method.kind,
+                address=rule.contact_method.address,
+                urgency=incident.urgency,
+                due_at=due,
+                created_at=fired_at,
+            )
+        )
+    Page.objects.bulk_create(pages, ignore_conflicts=True)
+    created = Page.objects.filter(
+        incident=incident, step=step, loop=loop, person__in=people, state=Page.State.PENDING
+    )
+    rung = [page.pk for page in created if ring(SEND, page.pk, due_at=page.due_at, now=fired_at)]
+    Page.objects.filter(pk__in=rung).update(rung_for=F("due_at"))
+    return list(created)
+
+
+@transaction.atomic
+def escalation_fire(*, incident_id: int, now: datetime) -> bool:
+    """Fire the escalation step that is due for this incident, once, whoever else tries."""
+    incident = (
+        _skip_locked(
+            Incident.objects.filter(
+                pk=incident_id, status=Incident.Status.TRIGGERED, esc_due_at__lte=now
+            )
+        )
+        .select_related("service")
+        .first()
+    )
+    if incident is None:
+        return False
+    held_until = maintenance_until(service_id=incident.service_id, at=now)
+    if held_until is not None:
+        _escalation_update(
+            incident, escalation_schedule(incident=incident, due_at=held_until, now=now)
+        )
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.HELD,
+            at=now,
+            message=f"{incident.service} is in maintenance until {held_until:%Y-%m-%d %H:%M} UTC.",
+        )
+        return True
+    if incident.policy_snapshot is None:
+        _escalation_update(incident, {"esc_due_at": None})
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.NOBODY,
+            at=now,
+            message=f"{incident.service} has no escalation policy: nobody was paged.",
+        )
+        return True
+    policy = escalation.policy_from_snapshot(incident.policy_snapshot)
+    position = escalation.Position(incident.esc_step, incident.esc_loop, incident.esc_pass)
+    advance = escalation.escalation_advance(policy, position, now)
+    people, empty = targets_resolve(
+        targets=advance.fire.targets, incident_number=incident.number, loop=position.loop, at=now
+    )
+    pages = pages_create(
+        incident=incident, people=people, step=position.step, loop=position.loop, fired_at=now
+    )
+    fields = {"esc_due_at": None, "esc_rung_for": None}
+    if advance.next_position is not None:
+        fields = {
+            "esc_step": advance.next_position.step,
+            "esc_loop": advance.next_position.loop,
+            "esc_pass": advance.next_position.pass_,
+            **escalation_schedule(incident=incident, due_at=advance.next_due, now=now),
+        }
+    _escalation_update(incident, fields)
+    names = ", ".join(p.display_name for p in people) or "nobody"
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.ESCALATED,
+        at=now,
+        message=f"Step {position.step + 1} (pass {position.pass_ + 1}): paging {names}.",
+        data={
+            "step": position.step,
+            "loop": position.loop,
+            "people": [p.pk for p in people],
+            "pages": len(pages),
+        },
+    )
+    for note in empty:
+        timeline_add(incident=incident, kind=TimelineEntry.Kind.NOBODY, at=now, message=note)
+    return True
+
+
+def _escalation_update(incident: Incident, fields: dict) -> None:
+    Incident.objects.filter(pk=incident.pk).update(**fields)
+
+
+def _message(page: Page) -> Message:
+    incident = page.incident
+    words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
+    return Message(
+        reference=page.reference,
+        kind=page.kind,
+        address=page.address,
+        subject=render.page_subject(**words),
+        body=render.page_sms(**words),
+    )
+
+
+def _claim(page_id: int, *, now: datetime, **condition) -> bool:
+    return bool(
+        Page.objects.filter(pk=page_id, **condition).update(
+            state=Page.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+    )
+
+
+def page_send(*, page_id: int, now: datetime) -> str | None:
+    """Send one due page, once: claim it, hand it to its channel, record what happened."""
+    if not _claim(page_id, now=now, state=Page.State.PENDING, due_at__lte=now):
+        return None
+    page = Page.objects.select_related("incident", "person").get(pk=page_id)
+    if page.incident.status != Incident.Status.TRIGGERED and page.step >= 0:
+        Page.objects.filter(pk=page_id, state=Page.State.SENDING).update(
+            state=Page.State.CANCELLED, lease_until=None
+        )
+        return Page.State.CANCELLED
+    return _deliver(page, now=now)
+
+
+def _deliver(page: Page, *, now: datetime) -> str | None:
+    channel = channel_for(page.kind)
+    try:
+        result = channel.send(_message(page))
+    except OutcomeUnknown as error:
+        # Leave it "sending": once its lease runs out, reconciliation asks the provider.
+        log.warning("page %s: outcome unknown (%s)", page.pk, error)
+        return None
+    except ChannelError as error:
+        return page_failed(page=page, reason=error.reason, now=now)
+    return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
+
+
+def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> str:
+    """Record that the channel took the page, with the person's local time (fatigue)."""
+    local, interruption = fatigue.interruption_at(now, page.person.time_zone)
+    state = Page.State.DELIVERED if status == "delivered" else Page.State.SENT
+    changed = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+        state=state,
+        provider_id=provider_id,
+        sent_at=now,
+        delivered_at=now if state == Page.State.DELIVERED else None,
+        lease_until=None,
+        local_time=local.isoformat(timespec="seconds"),
+        interruption=interruption,
+        error="",
+    )
+    if changed:
+        timeline_add(
+            incident=page.incident_id,
+            kind=TimelineEntry.Kind.PAGE_SENT,
+            at=now,
+            message=f"{page.kind} to {page.person.display_name} "
+            f"({interruption} hours, {local:%H:%M} there).",
+            data={"page": page.pk, "kind": page.kind, "person": page.person_id},
+        )
+    return state
+
+
+def page_failed(*, page: Page, reason: str, now: datetime) -> str:
+    """Record that the page cannot go out, and why."""
+    changed = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+        state=Page.State.FAILED, failed_at=now, error=reason[:500], lease_until=None
+    )
+    if changed:
+        timeline_add(
+            incident=page.incident_id,
+            kind=TimelineEntry.Kind.PAGE_FAILED,
+            at=now,
+            message=f"{page.kind} to {page.person.display_name} failed: {reason}",
+            data={"page": page.pk},
+        )
+    return Page.State.FAILED
+
+
+def page_reconcile(*, page_id: int, now: datetime) -> str | None:
+    """Settle a page whose sender vanished mid-send: ask the provider, never send blindly twice."""
+    if not _claim(page_id, now=now, state=Page.State.SENDING, lease_until__lt=now):
+        return None
+    page = Page.objects.select_related("incident", "person").get(pk=page_id)
+    channel = channel_for(page.kind)
+    try:
+        known = channel.lookup(page.reference)
+    except LookupUnsupported:
+        return page_failed(
+            page=page, reason="outcome unknown and the channel cannot tell; not repeated", now=now
+        )
+    if known is not None:
+        return page_sent(page=page, provider_id=known.provider_id, status=known.status, now=now)
+    if page.incident.status != Incident.Status.TRIGGERED and page.step >= 0:
+        Page.objects.filter(pk=page_id, state=Page.State.SENDING).update(
+            state=Page.State.CANCELLED, lease_until=None
+        )
+        return Page.State.CANCELLED
+    return _deliver(page, now=now)
+
+
+def _not_rung(due_field: str, rung_field: str, now: datetime) -> Q:
+    # Ring what is due soon and was not rung for this due time, and what is overdue by so long
+    # that its ring must have been lost (broker flushed, worker killed).
+    return Q(**{f"{due_field}__lte": now + LOOKAHEAD}) & (
+        Q(**{f"{rung_field}__isnull": True})
+        | ~Q(**{rung_field: F(due_field)})
+        | Q(**{f"{due_field}__lte": now - STUCK})
+    )
+
+
+def sweep(*, now: datetime) -> dict[str, int]:
+    """Find what is due or stuck and ring the doorbell for it; run the timeouts. Idempotent."""
+    counts = {}
+    due = list(
+        Incident.objects.filter(status=Incident.Status.TRIGGERED)
+        .filter(_not_rung("esc_due_at", "esc_rung_for", now))
+        .values_list("pk", "esc_due_at")[:SWEEP_BATCH]
+    )
+    for pk, due_at in due:
+        ring_now(ESCALATE, pk, (due_at - now).total_seconds())
+    Incident.objects.filter(pk__in=[pk for pk, _ in due]).update(esc_rung_for=F("esc_due_at"))
+    counts["escalations"] = len(due)
+
+    pending = list(
+        Page.objects.filter(state=Page.State.PENDING)
+        .filter(_not_rung("due_at", "rung_for", now))
+        .values_list("pk", "due_at")[:SWEEP_BATCH]
+    )
+    for pk, due_at in pending:
+        ring_now(SEND, pk, (due_at - now).total_seconds())
+    Page.objects.filter(pk__in=[pk for pk, _ in pending]).update(rung_for=F("due_at"))
+    counts["pages"] = len(pending)
+
+    stuck = list(
+        Page.objects.filter(state=Page.State.SENDING, lease_until__lt=now).values_list(
+            "pk", flat=True
+        )[:SWEEP_BATCH]
+    )
+    for pk in stuck:
+        ring_now(RECONCILE, pk)
+    counts["reconciles"] = len(stuck)
+    counts.update(_timeouts(now))
+    return counts
+
+
+def _timeouts(now: datetime) -> dict[str, int]:
+    from incidents.services.alerts import heartbeats_overdue
+    from incidents.services.incidents import incident_resolve, incident_unacknowledge
+
+    retriggered = resolved = 0
+    for incident in Incident.objects.filter(
+        status=Incident.Status.ACKNOWLEDGED, ack_timeout_at__lte=now
+    ).select_related("service")[:SWEEP_BATCH]:
+        retriggered += incident_unacknowledge(incident=incident, now=now)
+    for incident in Incident.objects.filter(
+        status__in=Incident.OPEN, auto_resolve_at__lte=now
+    ).select_related("service")[:SWEEP_BATCH]:
+        resolved += incident_resolve(incident=incident, now=now, source="system")
+    return {
+        "retriggered": retriggered,
+        "auto_resolved": resolved,
+        "heartbeats": heartbeats_overdue(now=now),
+    }

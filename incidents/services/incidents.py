@@ -1,0 +1,227 @@
+"""What people and monitoring can do to an incident. Each action is atomic, and doing it twice
+is harmless: only the call that changes the state writes a timeline entry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from incidents.models import Incident, Page, Responder, TimelineEntry
+from incidents.services.doorbell import ring
+from incidents.services.timeline import timeline_add
+from oncall.models import Person
+
+ESCALATE = "incidents.tasks.escalation_fire"
+
+
+def _pages_cancel(incident_id: int) -> int:
+    return Page.objects.filter(incident_id=incident_id, state=Page.State.PENDING).update(
+        state=Page.State.CANCELLED
+    )
+
+
+def escalation_schedule(*, incident: Incident, due_at: datetime, now: datetime) -> dict:
+    """Return the field values that make the escalation move at `due_at`, ringing if it is soon."""
+    rung = ring(ESCALATE, incident.pk, due_at=due_at, now=now)
+    return {"esc_due_at": due_at, "esc_rung_for": due_at if rung else None}
+
+
+@transaction.atomic
+def incident_acknowledge(
+    *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
+) -> bool:
+    """Acknowledge a triggered incident: stop its escalation and pending pages.
+
+    Return False (and change nothing) when it was not triggered.
+    """
+    timeout = incident.service.ack_timeout_minutes
+    changed = Incident.objects.filter(pk=incident.pk, status=Incident.Status.TRIGGERED).update(
+        status=Incident.Status.ACKNOWLEDGED,
+        acknowledged_at=now,
+        acknowledged_by=by,
+        esc_due_at=None,
+        ack_timeout_at=now + timedelta(minutes=timeout) if timeout else None,
+    )
+    if changed:
+        cancelled = _pages_cancel(incident.pk)
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.ACKNOWLEDGED,
+            at=now,
+            source=source,
+            actor=by,
+            data={"pages_cancelled": cancelled},
+        )
+    incident.refresh_from_db()
+    return bool(changed)
+
+
+@transaction.atomic
+def incident_resolve(
+    *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
+) -> bool:
+    """Resolve an open incident; False (and nothing changed) when it was already resolved."""
+    changed = Incident.objects.filter(pk=incident.pk, status__in=Incident.OPEN).update(
+        status=Incident.Status.RESOLVED,
+        resolved_at=now,
+        resolved_by=by,
+        esc_due_at=None,
+        ack_timeout_at=None,
+        auto_resolve_at=None,
+    )
+    if changed:
+        cancelled = _pages_cancel(incident.pk)
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.RESOLVED,
+            at=now,
+            source=source,
+            actor=by,
+            data={"pages_cancelled": cancelled},
+        )
+    incident.refresh_from_db()
+    return bool(changed)
+
+
+def _next_loop(incident: Incident) -> int:
+    used = Page.objects.filter(incident=incident).aggregate(top=Max("loop"))["top"]
+    return max(incident.esc_loop, used if used is not None else -1) + 1
+
+
+@transaction.atomic
+def incident_escalate_restart(
+    *,
+    incident: Incident,
+    now: datetime,
+    kind: str,
+    by: Person | None = None,
+    source: str = "system",
+    message: str = "",
+    from_status=(Incident.Status.ACKNOWLEDGED,),
+) -> bool:
+    """Put an open incident back to triggered and run its policy again from the first step."""
+    locked = Incident.objects.select_for_update().filter(pk=incident.pk, status__in=from_status)
+    current = locked.first()
+    if current is None:
+        return False
+    fields = {
+        "status": Incident.Status.TRIGGERED,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "ack_timeout_at": None,
+        "esc_step": 0,
+        "esc_pass": 0,
+        "esc_loop": _next_loop(current),
+        **escalation_schedule(incident=current, due_at=now, now=now),
+    }
+    Incident.objects.filter(pk=incident.pk).update(**fields)
+    timeline_add(incident=incident, kind=kind, at=now, source=source, actor=by, message=message)
+    incident.refresh_from_db()
+    return True
+
+
+def incident_unacknowledge(*, incident: Incident, now: datetime) -> bool:
+    """Re-trigger an acknowledged incident whose acknowledgement timed out."""
+    return incident_escalate_restart(
+        incident=incident,
+        now=now,
+        kind=TimelineEntry.Kind.UNACKNOWLEDGED,
+        message="The acknowledgement timed out; paging again.",
+    )
+
+
+@transaction.atomic
+def incident_escalate_now(
+    *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
+) -> bool:
+    """Move a triggered incident to its next escalation step at once."""
+    changed = Incident.objects.filter(
+        pk=incident.pk, status=Incident.Status.TRIGGERED, esc_due_at__isnull=False
+    ).update(**escalation_schedule(incident=incident, due_at=now, now=now))
+    if changed:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.ESCALATED,
+            at=now,
+            source=source,
+            actor=by,
+            message="Escalated now by hand.",
+        )
+    incident.refresh_from_db()
+    return bool(changed)
+
+
+@transaction.atomic
+def incident_reassign(
+    *, incident: Incident, to: Person, now: datetime, by: Person | None = None, source="system"
+) -> bool:
+    """Hand an open incident to `to`: it is triggered again and `to` is paged."""
+    if not incident.is_open:
+        raise ValidationError({"incident": f"#{incident.number} is resolved."})
+    Incident.objects.filter(pk=incident.pk).update(assignee=to)
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.REASSIGNED,
+        at=now,
+        source=source,
+        actor=by,
+        message=f"Reassigned to {to.display_name}.",
+        data={"person": to.pk},
+    )
+    _responder_page(incident=incident, person=to, now=now)
+    incident.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def incident_add_responder(
+    *, incident: Incident, person: Person, now: datetime, by: Person | None = None, source="system"
+) -> bool:
+    """Ask `person` to help: they are paged by their own rules. False if already asked."""
+    if not incident.is_open:
+        raise ValidationError({"incident": f"#{incident.number} is resolved."})
+    if Responder.objects.filter(incident=incident, person=person).exists():
+        return False
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.RESPONDER_ADDED,
+        at=now,
+        source=source,
+        actor=by,
+        message=f"{person.display_name} was asked to help.",
+        data={"person": person.pk},
+    )
+    _responder_page(incident=incident, person=person, now=now, added_by=by)
+    return True
+
+
+def _responder_page(*, incident, person, now, added_by=None) -> None:
+    from incidents.services.engine import pages_create
+
+    loop = _next_loop(incident)
+    Responder.objects.update_or_create(
+        incident=incident,
+        person=person,
+        defaults={"added_by": added_by, "added_at": now, "loop": loop},
+    )
+    pages_create(incident=incident, people=[person], step=-1, loop=loop, fired_at=now)
+
+
+def incident_add_note(
+    *, incident: Incident, text: str, now: datetime, by: Person | None = None, source="system"
+) -> TimelineEntry:
+    """Add a note to the incident's timeline."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "A note needs some text."})
+    return timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.NOTE,
+        at=now,
+        source=source,
+        actor=by,
+        message=text[:5000],
+    )

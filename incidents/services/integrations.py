@@ -1,0 +1,161 @@
+"""Integrations: make one and its secret token, rotate the token, recognise it, take heartbeats."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from incidents.ingest.base import AlertEvent
+from incidents.models import Incident, Integration, Service
+from incidents.models.integrations import token_digest
+from incidents.services.alerts import alerts_ingest, heartbeat_key
+from oncall import clock
+
+# 24 random bytes: 192 bits, exactly 32 URL-safe characters, the length PagerDuty keys have.
+TOKEN_BYTES = 24
+HINT_LENGTH = 6
+HEARTBEAT_MIN_INTERVAL_SECONDS = 60
+
+
+def _token_new() -> tuple[str, str]:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, token_digest(token)
+
+
+def _check_options(kind: str, interval: int | None, rate_limit: int | None) -> None:
+    problems = {}
+    if kind not in Integration.Kind.values:
+        problems["kind"] = (
+            f"Unknown kind {kind!r}; use one of {', '.join(Integration.Kind.values)}."
+        )
+    if kind == Integration.Kind.HEARTBEAT:
+        if interval is None or interval < HEARTBEAT_MIN_INTERVAL_SECONDS:
+            problems["heartbeat_interval_seconds"] = (
+                f"A heartbeat needs an interval of at least {HEARTBEAT_MIN_INTERVAL_SECONDS} s."
+            )
+    elif interval is not None:
+        problems["heartbeat_interval_seconds"] = "Only heartbeat integrations have an interval."
+    if rate_limit is not None and rate_limit < 1:
+        problems["rate_limit_per_second"] = "Allow at least one request a second."
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def integration_create(
+    *,
+    service: Service,
+    kind: str,
+    name: str = "",
+    heartbeat_interval_seconds: int | None = None,
+    rate_limit_per_second: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Integration, str]:
+    """Create an integration of `service`; return it and its token, which is stored only hashed."""
+    _check_options(kind, heartbeat_interval_seconds, rate_limit_per_second)
+    now = now or clock.now()
+    token, digest = _token_new()
+    integration = Integration(
+        service=service,
+        kind=kind,
+        name=name,
+        token_digest=digest,
+        token_hint=token[:HINT_LENGTH],
+        heartbeat_interval_seconds=heartbeat_interval_seconds,
+    )
+    if rate_limit_per_second is not None:
+        integration.rate_limit_per_second = rate_limit_per_second
+    if kind == Integration.Kind.HEARTBEAT:
+        integration.heartbeat_due_at = now + timedelta(seconds=heartbeat_interval_seconds)
+    integration.full_clean()
+    integration.save()
+    return integration, token
+
+
+@transaction.atomic
+def integration_rotate(
+    *, integration: Integration, now: datetime, grace: timedelta = timedelta(hours=24)
+) -> str:
+    """Give `integration` a new token; the current one keeps working until `now + grace`.
+
+    Rotating again within the grace drops the oldest token: only two ever work at once.
+    """
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    token, digest = _token_new()
+    keep_old = grace > timedelta(0)
+    locked.previous_token_digest = locked.token_digest if keep_old else None
+    locked.previous_valid_until = now + grace if keep_old else None
+    locked.token_digest = digest
+    locked.token_hint = token[:HINT_LENGTH]
+    locked.save(
+        update_fields=[
+            "token_digest",
+            "token_hint",
+            "previous_token_digest",
+            "previous_valid_until",
+        ]
+    )
+    for field in ("token_digest", "token_hint", "previous_token_digest", "previous_valid_until"):
+        setattr(integration, field, getattr(locked, field))
+    return token
+
+
+def integration_authenticate(*, token: str, now: datetime) -> Integration | None:
+    """Return the integration whose current (or still-valid previous) token is `token`."""
+    if not isinstance(token, str) or not token:
+        return None
+    # Looking up a SHA-256 of the token, never the token: timing reveals nothing usable.
+    digest = token_digest(token)
+    return (
+        Integration.objects.select_related("service")
+        .filter(
+            Q(token_digest=digest) | Q(previous_token_digest=digest, previous_valid_until__gt=now)
+        )
+        .first()
+    )
+
+
+def integration_url(integration: Integration, token: str) -> str:
+    """Return the full URL monitoring should send to (PagerDuty's: the token is the routing key)."""
+    if integration.kind == Integration.Kind.PAGERDUTY:
+        path = reverse("incidents:ingest-pagerduty")
+    else:
+        path = reverse(f"incidents:ingest-{integration.kind}", kwargs={"token": token})
+    return settings.PUBLIC_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def heartbeat_ping(*, integration: Integration, now: datetime) -> datetime | None:
+    """Record a heartbeat: move its deadline on, resolve its incident if it had opened one.
+
+    Return the new deadline (None for a heartbeat with no interval, which never fires).
+    """
+    # Locked, so the sweep that opens "heartbeat missed" incidents sees this ping or waits for it.
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    interval = locked.heartbeat_interval_seconds
+    locked.last_seen_at = now
+    locked.heartbeat_due_at = now + timedelta(seconds=interval) if interval else None
+    locked.save(update_fields=["last_seen_at", "heartbeat_due_at"])
+    integration.last_seen_at = locked.last_seen_at
+    integration.heartbeat_due_at = locked.heartbeat_due_at
+
+    dedup_key = heartbeat_key(integration)
+    missed = Incident.objects.filter(
+        service_id=integration.service_id, dedup_key=dedup_key, status__in=Incident.OPEN
+    ).exists()
+    if missed:
+        event = AlertEvent(
+            action="resolve",
+            dedup_key=dedup_key,
+            title=f"Heartbeat {integration.name or integration.pk} received again",
+            severity="info",
+            details={"last_seen_at": now.isoformat()},
+        )
+        alerts_ingest(integration=integration, events=[event], now=now)
+    return locked.heartbeat_due_at

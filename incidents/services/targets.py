@@ -1,0 +1,51 @@
+"""Who an escalation step's targets mean at the moment it fires."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from incidents import escalation
+from oncall import selectors
+from oncall.models import Membership, Person, Schedule
+
+PAGEABLE_ROLES = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
+
+
+def _team_member_ids(team_id: int) -> list[int]:
+    return sorted(
+        Membership.objects.filter(team_id=team_id, role__in=PAGEABLE_ROLES).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def targets_resolve(
+    *, targets: tuple[escalation.Target, ...], incident_number: int, loop: int, at: datetime
+) -> tuple[list[Person], list[str]]:
+    """Return the people to page for `targets` at `at`, and a note for each target with nobody."""
+    ids: list[int] = []
+    empty: list[str] = []
+    schedules = Schedule.objects.in_bulk(
+        [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
+    )
+    for target in targets:
+        if target.kind == escalation.TargetKind.PERSON:
+            ids.append(target.id)
+        elif target.kind == escalation.TargetKind.SCHEDULE:
+            schedule = schedules.get(target.id)
+            person = selectors.oncall_at(schedule=schedule, at=at) if schedule else None
+            if person is None:
+                empty.append(f"nobody is on call for {schedule or 'a deleted schedule'}")
+            else:
+                ids.append(person.pk)
+        else:
+            members = _team_member_ids(target.id)
+            if not members:
+                empty.append("the team has nobody to page")
+            elif target.kind == escalation.TargetKind.TEAM_ALL:
+                ids.extend(members)
+            else:
+                ids.append(escalation.round_robin_pick(members, incident_number, loop))
+    unique = list(dict.fromkeys(ids))  # each person once per step, in target order
+    people = Person.objects.in_bulk(unique)
+    return [people[pk] for pk in unique if pk in people], empty

@@ -1,0 +1,26 @@
+"""Thin Celery tasks over the engine's services: they take ids and read the clock once."""
+
+from celery import shared_task
+
+from incidents.services import engine
+from oncall import clock
+
+
+@shared_task(ignore_result=True)
+def escalation_fire(incident_id: int) -> None:
+    engine.escalation_fire(incident_id=incident_id, now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def page_send(page_id: int) -> None:
+    engine.page_send(page_id=page_id, now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def page_reconcile(page_id: int) -> None:
+    engine.page_reconcile(page_id=page_id, now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def engine_sweep() -> None:
+    engine.sweep(now=clock.now())

@@ -1,0 +1,48 @@
+"""Per-integration rate limit: a counter per one-second window in Django's cache (Redis in
+production, so every web process shares it; local memory otherwise)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime
+
+from django.core.cache import cache
+
+from incidents.models import Integration
+
+logger = logging.getLogger(__name__)
+
+# Long enough to outlive its window on every process, short enough to leave nothing behind.
+WINDOW_TTL_SECONDS = 2
+
+
+def throttle_check(*, integration: Integration, now: datetime) -> int | None:
+    """Count one request; return the seconds to wait (Retry-After) when over the limit, else None.
+
+    Never blocks, and lets requests through if the cache is down: a monitoring system's alert
+    matters more than a rate limit.
+    """
+    limit = integration.rate_limit_per_second
+    if not limit:
+        return None
+    instant = now.timestamp()
+    window = math.floor(instant)
+    key = f"plantao:throttle:integration:{integration.pk}:{window}"
+    try:
+        if cache.add(key, 1, timeout=WINDOW_TTL_SECONDS):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr: this request opens it again
+                cache.add(key, 1, timeout=WINDOW_TTL_SECONDS)
+                count = 1
+    except Exception:  # noqa: BLE001 - an unreachable cache must not drop alerts
+        logger.warning(
+            "Rate limit cache unavailable; letting integration %s through", integration.pk
+        )
+        return None
+    if count <= limit:
+        return None
+    return max(1, math.ceil(window + 1 - instant))

@@ -1,0 +1,30 @@
+"""Inbound alert endpoints (CONTRACT.md); the project's urls.py includes these at the root."""
+
+from django.urls import path
+
+from incidents.views import ingest
+
+app_name = "incidents"
+
+urlpatterns = [
+    path(
+        "integrations/alertmanager/<str:token>/",
+        ingest.alerts_receive,
+        {"kind": "alertmanager"},
+        name="ingest-alertmanager",
+    ),
+    path(
+        "integrations/grafana/<str:token>/",
+        ingest.alerts_receive,
+        {"kind": "grafana"},
+        name="ingest-grafana",
+    ),
+    path(
+        "integrations/webhook/<str:token>/",
+        ingest.alerts_receive,
+        {"kind": "webhook"},
+        name="ingest-webhook",
+    ),
+    path("integrations/heartbeat/<str:token>/", ingest.heartbeat_receive, name="ingest-heartbeat"),
+    path("v2/enqueue", ingest.pagerduty_enqueue, name="ingest-pagerduty"),
+]

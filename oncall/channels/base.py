@@ -1,0 +1,64 @@
+"""The one interface every transport implements: send a message, look up an earlier send."""
+
+import abc
+from dataclasses import dataclass
+
+KINDS = ("sms", "voice", "email", "slack")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One page to one address. `reference` is our unique id for the send, for idempotency."""
+
+    reference: str
+    kind: str
+    address: str
+    subject: str
+    body: str
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown message kind {self.kind!r}; expected one of {KINDS}")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider told us about a send: its own id, and "sent" or "delivered"."""
+
+    provider_id: str
+    status: str
+
+
+class ChannelError(Exception):
+    """The send certainly did not happen: the provider refused it, or it never left us."""
+
+    def __init__(self, reason: str, *, retryable: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class OutcomeUnknown(Exception):
+    """The send may or may not have happened, e.g. a timeout after the request left."""
+
+
+class LookupUnsupported(Exception):
+    """The channel cannot tell whether an earlier send reached the provider."""
+
+
+class Channel(abc.ABC):
+    """A transport for messages. It knows nothing of incidents, only of messages."""
+
+    name: str
+
+    @abc.abstractmethod
+    def send(self, message: Message) -> SendResult:
+        """Send `message`; raise ChannelError if it surely failed, OutcomeUnknown if unsure."""
+
+    def lookup(self, reference: str) -> SendResult | None:
+        """Return what the provider knows of the send with `reference`, None if it never arrived.
+
+        Raise LookupUnsupported when the channel cannot tell; that is the default, so a channel
+        claims it can reconcile only by overriding this.
+        """
+        raise LookupUnsupported(self.name)

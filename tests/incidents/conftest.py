@@ -1,0 +1,86 @@
+"""Fixtures for the incident engine: the demo organisation, a recording channel, a driver."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from incidents.demo import demo_load
+from incidents.models import Incident, Integration, Page
+from incidents.models.integrations import token_digest
+from incidents.services import doorbell, engine
+from oncall.channels.recording import sends
+
+# A Wednesday in winter: Lisbon covers Primary from 08:00 to 16:00 UTC.
+T0 = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo(db):
+    return demo_load()
+
+
+@pytest.fixture
+def recorded(settings, tmp_path):
+    """Send every page through the recording channel; call it to read what was sent."""
+    settings.PLANTAO_CHANNEL = "recording"
+    settings.PLANTAO_RECORDING_PATH = str(tmp_path / "pages.jsonl")
+    return lambda: sends(settings.PLANTAO_RECORDING_PATH)
+
+
+@pytest.fixture
+def rings(monkeypatch):
+    """Catch the doorbell instead of a broker: these tests drive the workers' steps by hand."""
+    rung = []
+    monkeypatch.setattr(doorbell, "_send", lambda task, pk, countdown: rung.append((task, pk)))
+    return rung
+
+
+class Workers:
+    """Do what the Celery workers do when their doorbells ring, in time order up to an instant."""
+
+    def __init__(self, frozen_now):
+        self.frozen_now = frozen_now
+
+    def _next_due(self, until: datetime) -> datetime | None:
+        escalation = (
+            Incident.objects.filter(status="triggered", esc_due_at__lte=until)
+            .order_by("esc_due_at")
+            .values_list("esc_due_at", flat=True)
+            .first()
+        )
+        page = (
+            Page.objects.filter(state="pending", due_at__lte=until)
+            .order_by("due_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        return min((t for t in (escalation, page) if t is not None), default=None)
+
+    def run(self, until: datetime) -> None:
+        for _ in range(500):
+            at = self._next_due(until)
+            if at is None:
+                break
+            self.frozen_now(at)
+            for pk in Incident.objects.filter(
+                status="triggered", esc_due_at__lte=at
+            ).values_list("pk", flat=True):
+                engine.escalation_fire(incident_id=pk, now=at)
+            for pk in Page.objects.filter(state="pending", due_at__lte=at).values_list(
+                "pk", flat=True
+            ):
+                engine.page_send(page_id=pk, now=at)
+        self.frozen_now(until)
+
+
+@pytest.fixture
+def workers(frozen_now, rings):
+    return Workers(frozen_now)
+
+
+def make_integration(service, kind="webhook", **fields) -> Integration:
+    """Return an integration with a known token (`{kind}-{service}-token`), made directly."""
+    token = f"{kind}-{service.pk}-token"
+    return Integration.objects.create(
+        service=service, kind=kind, token_digest=token_digest(token), token_hint=token[:6], **fields
+    )

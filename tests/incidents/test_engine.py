@@ -1,0 +1,332 @@
+"""The escalation engine, driven step by step: who is paged, when, and never twice."""
+
+from datetime import timedelta
+
+import pytest
+
+from incidents.ingest.base import AlertEvent
+from incidents.models import (
+    EscalationStep,
+    Incident,
+    Integration,
+    MaintenanceWindow,
+    Page,
+    Service,
+    TimelineEntry,
+)
+from incidents.services import engine
+from incidents.services.alerts import alerts_ingest
+from incidents.services.incidents import (
+    incident_acknowledge,
+    incident_add_note,
+    incident_add_responder,
+    incident_escalate_now,
+    incident_reassign,
+    incident_resolve,
+)
+from oncall import selectors
+from oncall.models import Person, Schedule
+
+from .conftest import T0, make_integration
+
+MINUTE = timedelta(minutes=1)
+
+
+def fire(service="edge", key="disk-full", at=T0, severity="critical", action="trigger"):
+    integration = Integration.objects.filter(service__name=service).first()
+    if integration is None:
+        integration = make_integration(Service.objects.get(name=service))
+    (result,) = alerts_ingest(
+        integration=integration,
+        events=[AlertEvent(action=action, dedup_key=key, title="Disk full", severity=severity)],
+        now=at,
+    )
+    return Incident.objects.get(pk=result.incident_number) if result.incident_number else None
+
+
+def on_call(schedule: str, at=T0) -> Person:
+    return selectors.oncall_at(schedule=Schedule.objects.get(name=schedule), at=at)
+
+
+def sent_to(recorded) -> list[tuple[str, str]]:
+    return [(s["kind"], s["address"]) for s in recorded()]
+
+
+def phone(person: Person) -> str:
+    return person.contact_methods.get(kind="sms").address
+
+
+@pytest.mark.django_db
+def test_an_alert_pages_the_primary_on_call_person_and_nobody_else_until_the_delay(
+    demo, recorded, workers
+):
+    primary = on_call("Primary")
+    incident = fire()
+    workers.run(T0)
+    assert sorted(sent_to(recorded)) == sorted(
+        [("sms", phone(primary)), ("email", primary.user.email)]
+    )
+    workers.run(T0 + 3 * MINUTE)  # the voice rule, 3 minutes later
+    assert sent_to(recorded)[-1] == ("voice", phone(primary))
+    workers.run(T0 + 5 * MINUTE - timedelta(seconds=1))
+    assert {address for _, address in sent_to(recorded)} == {phone(primary), primary.user.email}
+    workers.run(T0 + 5 * MINUTE)  # step 2: the Secondary on-call person
+    secondary = on_call("Secondary", T0 + 5 * MINUTE)
+    assert ("sms", phone(secondary)) in sent_to(recorded)
+    assert incident.pages.filter(person=secondary, step=1).exists()
+
+
+@pytest.mark.django_db
+def test_acknowledging_stops_every_page_and_step(demo, recorded, workers):
+    primary = on_call("Primary")
+    incident = fire()
+    workers.run(T0)
+    assert incident_acknowledge(incident=incident, now=T0 + MINUTE, by=primary, source="sms")
+    before = len(recorded())
+    workers.run(T0 + timedelta(hours=3))
+    assert len(recorded()) == before
+    assert not incident.pages.filter(person=primary, kind="voice", state="sent").exists()
+    assert incident.pages.filter(state="cancelled").exists()
+
+
+@pytest.mark.django_db
+def test_acknowledging_or_resolving_twice_is_harmless_and_records_one_entry(demo, workers):
+    incident = fire()
+    assert incident_acknowledge(incident=incident, now=T0 + MINUTE, source="web")
+    assert not incident_acknowledge(incident=incident, now=T0 + 2 * MINUTE, source="sms")
+    assert incident_resolve(incident=incident, now=T0 + 3 * MINUTE, source="web")
+    assert not incident_resolve(incident=incident, now=T0 + 4 * MINUTE, source="slack")
+    kinds = list(incident.timeline.values_list("kind", flat=True))
+    assert kinds.count("acknowledged") == 1 and kinds.count("resolved") == 1
+
+
+@pytest.mark.django_db
+def test_resolve_from_monitoring_closes_the_incident_and_a_new_trigger_opens_another(demo):
+    first = fire()
+    assert fire(action="resolve", at=T0 + MINUTE).pk == first.pk
+    first.refresh_from_db()
+    assert first.status == "resolved"
+    second = fire(at=T0 + 2 * MINUTE)
+    assert second.pk != first.pk and second.status == "triggered"
+
+
+@pytest.mark.django_db
+def test_the_same_key_dedups_into_one_open_incident(demo):
+    incidents = {fire(at=T0 + n * MINUTE).pk for n in range(5)}
+    assert len(incidents) == 1
+    assert Incident.objects.get().alerts.count() == 5
+
+
+@pytest.mark.django_db
+def test_the_policy_runs_three_passes_then_stops(demo, recorded, workers):
+    incident = fire()
+    workers.run(T0 + timedelta(hours=3))
+    steps = list(
+        incident.pages.filter(kind="sms").order_by("loop", "step").values_list("loop", "step")
+    )
+    assert steps == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]
+    incident.refresh_from_db()
+    assert incident.esc_due_at is None
+    # Each step fired at its time: 0, 5, 15 minutes, then again 30 minutes later.
+    manager_pages = incident.pages.filter(step=2, kind="sms").order_by("loop")
+    assert [p.due_at - T0 for p in manager_pages] == [
+        timedelta(minutes=15),
+        timedelta(minutes=45),
+        timedelta(minutes=75),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_running_escalation_keeps_the_policy_it_started_with(demo, workers):
+    incident = fire()
+    workers.run(T0)
+    EscalationStep.objects.filter(policy__name="Platform SRE default", position=0).update(
+        escalate_after_minutes=60
+    )
+    workers.run(T0 + 5 * MINUTE)
+    assert incident.pages.filter(step=1).exists()
+    later = fire(key="other", at=T0 + 6 * MINUTE)
+    workers.run(T0 + 11 * MINUTE)
+    assert not later.pages.filter(step=1).exists()  # the new incident waits 60 minutes
+
+
+@pytest.mark.django_db
+def test_low_urgency_waits_for_the_persons_daytime(demo, recorded, workers):
+    night = T0.replace(hour=2)  # 02:00 UTC: Singapore covers Primary, 10:00 there
+    fire(severity="warning", at=night)  # warning is low urgency on the demo services
+    workers.run(night)
+    primary = on_call("Primary", night)
+    assert primary.time_zone == "Asia/Singapore"
+    assert sent_to(recorded) == [("email", primary.user.email)]  # daytime there: sent now
+    assert Page.objects.get().urgency == "low"
+
+
+@pytest.mark.django_db
+def test_low_urgency_at_night_is_held_until_eight_local(demo, recorded, workers):
+    primary = on_call("Primary")
+    Person.objects.filter(pk=primary.pk).update(time_zone="America/Los_Angeles")
+    fire(severity="info")
+    workers.run(T0)  # 02:00 in Los Angeles
+    assert recorded() == []
+    (page,) = Page.objects.all()
+    assert page.due_at == T0.replace(hour=16)  # 08:00 in Los Angeles
+    workers.run(T0.replace(hour=16))
+    # Meanwhile the policy moved on (low urgency still escalates, by e-mail); the night owl's
+    # page went out once, at eight in the morning there.
+    mine = [s for s in recorded() if s["address"] == primary.user.email]
+    assert len(mine) == 1
+    page.refresh_from_db()
+    assert page.sent_at == T0.replace(hour=16) and page.interruption == "business"
+
+
+@pytest.mark.django_db
+def test_every_sent_page_records_the_persons_local_time_and_interruption(demo, recorded, workers):
+    fire()
+    workers.run(T0)
+    for page in Page.objects.filter(state="sent"):
+        assert page.local_time.startswith("2027-01-13T10:00:00+00:00")  # Lisbon in winter
+        assert page.interruption == "business"
+
+
+@pytest.mark.django_db
+def test_unverified_contact_methods_are_never_paged(demo, recorded, workers):
+    primary = on_call("Primary")
+    primary.contact_methods.filter(kind="sms").update(verified_at=None)
+    fire()
+    workers.run(T0 + 4 * MINUTE)
+    assert ("sms", phone(primary)) not in sent_to(recorded)
+    assert ("voice", phone(primary)) in sent_to(recorded)
+
+
+@pytest.mark.django_db
+def test_a_maintenance_window_holds_paging_until_it_ends(demo, recorded, workers):
+    edge = Service.objects.get(name="edge")
+    MaintenanceWindow.objects.create(service=edge, start=T0 - MINUTE, end=T0 + 30 * MINUTE)
+    incident = fire()
+    workers.run(T0 + 29 * MINUTE)
+    assert recorded() == []
+    assert incident.timeline.filter(kind="held").exists()
+    workers.run(T0 + 30 * MINUTE)
+    assert ("sms", phone(on_call("Primary", T0 + 30 * MINUTE))) in sent_to(recorded)
+
+
+@pytest.mark.django_db
+def test_an_acknowledgement_times_out_and_pages_again(demo, recorded, workers):
+    Service.objects.filter(name="edge").update(ack_timeout_minutes=30)
+    incident = fire()
+    workers.run(T0)
+    incident_acknowledge(incident=incident, now=T0 + MINUTE, source="web")
+    first = len(recorded())
+    engine.sweep(now=T0 + 31 * MINUTE)
+    incident.refresh_from_db()
+    assert incident.status == "triggered"
+    workers.run(T0 + 31 * MINUTE)
+    assert len(recorded()) > first
+    assert incident.timeline.filter(kind="unacknowledged").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_incident_resolves_itself_after_the_auto_resolve_timeout(demo, workers):
+    Service.objects.filter(name="edge").update(auto_resolve_minutes=240)
+    incident = fire()
+    engine.sweep(now=T0 + 239 * MINUTE)
+    incident.refresh_from_db()
+    assert incident.status == "triggered"
+    engine.sweep(now=T0 + 240 * MINUTE)
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+
+
+@pytest.mark.django_db
+def test_escalate_now_reassign_responders_and_notes(demo, recorded, workers):
+    incident = fire()
+    workers.run(T0)
+    assert incident_escalate_now(incident=incident, now=T0 + MINUTE, source="web")
+    workers.run(T0 + MINUTE)
+    assert incident.pages.filter(step=1).exists()
+    helper = Person.objects.get(user__username="mei")
+    assert incident_add_responder(incident=incident, person=helper, now=T0 + 2 * MINUTE)
+    assert not incident_add_responder(incident=incident, person=helper, now=T0 + 3 * MINUTE)
+    workers.run(T0 + 2 * MINUTE)
+    assert ("sms", phone(helper)) in sent_to(recorded)
+    other = Person.objects.get(user__username="tiago")
+    incident_reassign(incident=incident, to=other, now=T0 + 4 * MINUTE, source="web")
+    workers.run(T0 + 4 * MINUTE)
+    assert ("sms", phone(other)) in sent_to(recorded)
+    incident_add_note(incident=incident, text="Rolled back the deploy.", now=T0 + 5 * MINUTE)
+    kinds = set(incident.timeline.values_list("kind", flat=True))
+    assert {"responder_added", "reassigned", "note", "escalated"} <= kinds
+
+
+@pytest.mark.django_db
+def test_a_page_is_sent_once_however_often_its_doorbell_rings(demo, recorded, workers):
+    fire()
+    workers.run(T0)
+    page = Page.objects.filter(kind="sms").first()
+    for _ in range(5):
+        assert engine.page_send(page_id=page.pk, now=T0 + MINUTE) is None
+    assert [s["reference"] for s in recorded()].count(page.reference) == 1
+
+
+@pytest.mark.django_db
+def test_a_page_whose_sender_died_after_sending_is_not_sent_again(demo, recorded, workers):
+    fire()
+    engine.escalation_fire(incident_id=Incident.objects.get().pk, now=T0)
+    page = Page.objects.filter(kind="sms").first()
+    # The worker sent it, then died before writing "sent": the record and the row disagree.
+    engine.page_send(page_id=page.pk, now=T0)
+    Page.objects.filter(pk=page.pk).update(state="sending", lease_until=T0 + MINUTE)
+    assert engine.page_reconcile(page_id=page.pk, now=T0 + 30 * MINUTE / 60) is None  # leased
+    assert engine.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
+    assert [s["reference"] for s in recorded()].count(page.reference) == 1
+
+
+@pytest.mark.django_db
+def test_a_page_whose_sender_died_before_sending_is_sent_by_reconciliation(demo, recorded):
+    fire()
+    engine.escalation_fire(incident_id=Incident.objects.get().pk, now=T0)
+    page = Page.objects.filter(kind="sms").first()
+    Page.objects.filter(pk=page.pk).update(state="sending", lease_until=T0 + MINUTE)
+    assert engine.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
+    assert [s["reference"] for s in recorded()].count(page.reference) == 1
+
+
+@pytest.mark.django_db
+def test_the_console_channel_cannot_reconcile_so_the_page_fails_rather_than_repeat(demo):
+    fire()
+    engine.escalation_fire(incident_id=Incident.objects.get().pk, now=T0)
+    page = Page.objects.filter(kind="sms").first()
+    Page.objects.filter(pk=page.pk).update(state="sending", lease_until=T0)
+    assert engine.page_reconcile(page_id=page.pk, now=T0 + MINUTE) == "failed"
+    page.refresh_from_db()
+    assert "outcome unknown" in page.error
+
+
+@pytest.mark.django_db
+def test_the_sweep_rings_for_what_is_due_and_for_lost_doorbells_only(demo, rings):
+    incident = fire()  # rang on commit in production; in this test the ring is not kept
+    Incident.objects.filter(pk=incident.pk).update(esc_rung_for=None)
+    assert engine.sweep(now=T0)["escalations"] == 1
+    assert engine.sweep(now=T0 + timedelta(seconds=5))["escalations"] == 0  # already rung
+    assert engine.sweep(now=T0 + timedelta(seconds=31))["escalations"] == 1  # lost: ring again
+    assert ("incidents.tasks.escalation_fire", incident.pk) in rings
+
+
+@pytest.mark.django_db
+def test_a_schedule_gap_is_written_in_the_timeline(demo, workers):
+    Schedule.objects.get(name="Primary").layers.all().delete()
+    incident = fire()
+    workers.run(T0)
+    assert incident.timeline.filter(kind="nobody", message__contains="Primary").exists()
+
+
+@pytest.mark.django_db
+def test_a_heartbeat_that_stops_opens_an_incident(demo, workers):
+    edge = Service.objects.get(name="edge")
+    integration = make_integration(edge, kind="heartbeat", heartbeat_interval_seconds=300)
+    Integration.objects.filter(pk=integration.pk).update(heartbeat_due_at=T0)
+    assert engine.sweep(now=T0 + MINUTE)["heartbeats"] == 1
+    assert engine.sweep(now=T0 + 2 * MINUTE)["heartbeats"] == 0
+    incident = Incident.objects.get(dedup_key=f"heartbeat-{integration.pk}")
+    assert incident.severity == "critical" and incident.is_open
+    assert TimelineEntry.objects.filter(incident=incident, kind="triggered").exists()
