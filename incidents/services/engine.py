@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 
@@ -28,10 +29,18 @@ log = logging.getLogger(__name__)
 
 SEND = "incidents.tasks.page_send"
 RECONCILE = "incidents.tasks.page_reconcile"
-LEASE = timedelta(seconds=60)  # a claimed page not finished by then is reconciled
-STUCK = timedelta(seconds=30)  # a rung doorbell this late was lost: ring again
 LOOKAHEAD = timedelta(seconds=10)  # the sweep rings what falls due before its next run
 SWEEP_BATCH = 500
+
+
+def _lease() -> timedelta:
+    """How long a claimed page may stay "sending" before it is reconciled."""
+    return timedelta(seconds=settings.PLANTAO_ENGINE_LEASE_SECONDS)
+
+
+def _stuck() -> timedelta:
+    """How late a rung doorbell may be before the sweep takes it as lost and rings again."""
+    return timedelta(seconds=settings.PLANTAO_ENGINE_STUCK_SECONDS)
 
 
 def _skip_locked(queryset):
@@ -199,7 +208,7 @@ def _message(page: Page) -> Message:
 def _claim(page_id: int, *, now: datetime, **condition) -> bool:
     return bool(
         Page.objects.filter(pk=page_id, **condition).update(
-            state=Page.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+            state=Page.State.SENDING, lease_until=now + _lease(), attempts=F("attempts") + 1
         )
     )
 
@@ -300,7 +309,7 @@ def _not_rung(due_field: str, rung_field: str, now: datetime) -> Q:
     return Q(**{f"{due_field}__lte": now + LOOKAHEAD}) & (
         Q(**{f"{rung_field}__isnull": True})
         | ~Q(**{rung_field: F(due_field)})
-        | Q(**{f"{due_field}__lte": now - STUCK})
+        | Q(**{f"{due_field}__lte": now - _stuck()})
     )
 
 

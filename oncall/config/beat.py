@@ -1,7 +1,9 @@
 """Every periodic task, in one place. Each must be safe to run twice (several schedulers)."""
 
+import os
+
 HEARTBEAT_SECONDS = 30
-SWEEP_SECONDS = 5
+SWEEP_SECONDS = float(os.environ.get("PLANTAO_SWEEP_SECONDS", "5"))
 
 SCHEDULE = {
     "pipeline-heartbeat": {

@@ -168,7 +168,13 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
+# The engine's clocks (incidents/services/engine.py): a claimed page not finished within the
+# lease is reconciled; a doorbell this overdue is taken as lost and rung again by the sweep.
+PLANTAO_ENGINE_LEASE_SECONDS = env.int("PLANTAO_ENGINE_LEASE_SECONDS", default=60)
+PLANTAO_ENGINE_STUCK_SECONDS = env.int("PLANTAO_ENGINE_STUCK_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,
