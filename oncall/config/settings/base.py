@@ -153,6 +153,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.2,  # seconds; the filesystem transport polls its folder
     }
 else:
     # How long Redis keeps an unacknowledged message before handing it to another worker. The
