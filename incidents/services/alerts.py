@@ -16,11 +16,8 @@ from django.db import IntegrityError, transaction
 from incidents import escalation
 from incidents.ingest.base import AlertEvent
 from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
-from incidents.services.incidents import (
-    escalation_schedule,
-    incident_acknowledge,
-    incident_resolve,
-)
+from incidents.services.doorbell import ring
+from incidents.services.incidents import ESCALATE, incident_acknowledge, incident_resolve
 from incidents.services.policies import policy_snapshot
 from incidents.services.timeline import timeline_add
 
@@ -66,10 +63,11 @@ def _incident_open(service: Service, key: str, event: AlertEvent, now: datetime)
         created_at=now,
         policy_snapshot=snapshot,
         auto_resolve_at=now + timedelta(minutes=timeout) if timeout else None,
+        # Due now, and rung on commit just below: the first step fires within the second.
+        esc_due_at=now,
+        esc_rung_for=now,
     )
-    Incident.objects.filter(pk=incident.pk).update(
-        **escalation_schedule(incident=incident, due_at=now, now=now)
-    )
+    ring(ESCALATE, incident.pk, due_at=now, now=now)
     timeline_add(
         incident=incident,
         kind=TimelineEntry.Kind.TRIGGERED,
@@ -119,7 +117,7 @@ def alerts_ingest(
                 incident=incident,
                 integration=integration,
                 action=event.action,
-                dedup_key=key,
+                dedup_key=key or "",
                 title=event.title[:1024],
                 severity=event.severity if event.action == Alert.Action.TRIGGER else "",
                 payload=event.payload,
