@@ -31,7 +31,7 @@ class Integration(models.Model):
     )
     previous_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
     rate_limit_per_second = models.PositiveIntegerField(
-        default=500, help_text="Requests a second before answering 429."
+        default=5000, help_text="Requests a second before answering 429."
     )
     heartbeat_interval_seconds = models.PositiveIntegerField(
         null=True,

@@ -57,7 +57,7 @@ def test_defaults_and_options(service):
     assert (integration.name, integration.rate_limit_per_second) == ("backups", 5)
     assert integration.heartbeat_due_at is None
     default, _ = integration_create(service=service, kind="grafana", now=T0)
-    assert default.rate_limit_per_second == 500
+    assert default.rate_limit_per_second == 5000  # an alert storm passes; a loop does not
 
 
 def test_a_heartbeat_needs_an_interval_of_a_minute_and_is_due_after_it(service):
