@@ -313,29 +313,33 @@ def _not_rung(due_field: str, rung_field: str, now: datetime) -> Q:
     )
 
 
+def _ring_due(queryset, *, due: str, rung: str, task: str, now: datetime) -> int:
+    """Ring `task` for each row of `queryset` due soon and not yet rung (or rung and lost)."""
+    rows = list(queryset.filter(_not_rung(due, rung, now)).values_list("pk", due)[:SWEEP_BATCH])
+    for pk, due_at in rows:
+        ring_now(task, pk, (due_at - now).total_seconds())
+    queryset.model.objects.filter(pk__in=[pk for pk, _ in rows]).update(**{rung: F(due)})
+    return len(rows)
+
+
 def sweep(*, now: datetime) -> dict[str, int]:
     """Find what is due or stuck and ring the doorbell for it; run the timeouts. Idempotent."""
-    counts = {}
-    due = list(
-        Incident.objects.filter(status=Incident.Status.TRIGGERED)
-        .filter(_not_rung("esc_due_at", "esc_rung_for", now))
-        .values_list("pk", "esc_due_at")[:SWEEP_BATCH]
-    )
-    for pk, due_at in due:
-        ring_now(ESCALATE, pk, (due_at - now).total_seconds())
-    Incident.objects.filter(pk__in=[pk for pk, _ in due]).update(esc_rung_for=F("esc_due_at"))
-    counts["escalations"] = len(due)
-
-    pending = list(
-        Page.objects.filter(state=Page.State.PENDING)
-        .filter(_not_rung("due_at", "rung_for", now))
-        .values_list("pk", "due_at")[:SWEEP_BATCH]
-    )
-    for pk, due_at in pending:
-        ring_now(SEND, pk, (due_at - now).total_seconds())
-    Page.objects.filter(pk__in=[pk for pk, _ in pending]).update(rung_for=F("due_at"))
-    counts["pages"] = len(pending)
-
+    counts = {
+        "escalations": _ring_due(
+            Incident.objects.filter(status=Incident.Status.TRIGGERED),
+            due="esc_due_at",
+            rung="esc_rung_for",
+            task=ESCALATE,
+            now=now,
+        ),
+        "pages": _ring_due(
+            Page.objects.filter(state=Page.State.PENDING),
+            due="due_at",
+            rung="rung_for",
+            task=SEND,
+            now=now,
+        ),
+    }
     stuck = list(
         Page.objects.filter(state=Page.State.SENDING, lease_until__lt=now).values_list(
             "pk", flat=True

@@ -29,6 +29,26 @@ def escalation_schedule(*, incident: Incident, due_at: datetime, now: datetime) 
     return {"esc_due_at": due_at, "esc_rung_for": due_at if rung else None}
 
 
+def _transition(
+    incident: Incident, *, allowed, fields: dict, kind: str, now, by, source: str
+) -> bool:
+    # The conditional update is the whole trick: of two racing callers only one changes the row,
+    # so only one writes the timeline entry, whatever the database.
+    changed = Incident.objects.filter(pk=incident.pk, status__in=allowed).update(**fields)
+    if changed:
+        cancelled = _pages_cancel(incident.pk)
+        timeline_add(
+            incident=incident,
+            kind=kind,
+            at=now,
+            source=source,
+            actor=by,
+            data={"pages_cancelled": cancelled},
+        )
+    incident.refresh_from_db()
+    return bool(changed)
+
+
 @transaction.atomic
 def incident_acknowledge(
     *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
@@ -38,25 +58,22 @@ def incident_acknowledge(
     Return False (and change nothing) when it was not triggered.
     """
     timeout = incident.service.ack_timeout_minutes
-    changed = Incident.objects.filter(pk=incident.pk, status=Incident.Status.TRIGGERED).update(
-        status=Incident.Status.ACKNOWLEDGED,
-        acknowledged_at=now,
-        acknowledged_by=by,
-        esc_due_at=None,
-        ack_timeout_at=now + timedelta(minutes=timeout) if timeout else None,
+    fields = {
+        "status": Incident.Status.ACKNOWLEDGED,
+        "acknowledged_at": now,
+        "acknowledged_by": by,
+        "esc_due_at": None,
+        "ack_timeout_at": now + timedelta(minutes=timeout) if timeout else None,
+    }
+    return _transition(
+        incident,
+        allowed=[Incident.Status.TRIGGERED],
+        fields=fields,
+        kind=TimelineEntry.Kind.ACKNOWLEDGED,
+        now=now,
+        by=by,
+        source=source,
     )
-    if changed:
-        cancelled = _pages_cancel(incident.pk)
-        timeline_add(
-            incident=incident,
-            kind=TimelineEntry.Kind.ACKNOWLEDGED,
-            at=now,
-            source=source,
-            actor=by,
-            data={"pages_cancelled": cancelled},
-        )
-    incident.refresh_from_db()
-    return bool(changed)
 
 
 @transaction.atomic
@@ -64,26 +81,23 @@ def incident_resolve(
     *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
 ) -> bool:
     """Resolve an open incident; False (and nothing changed) when it was already resolved."""
-    changed = Incident.objects.filter(pk=incident.pk, status__in=Incident.OPEN).update(
-        status=Incident.Status.RESOLVED,
-        resolved_at=now,
-        resolved_by=by,
-        esc_due_at=None,
-        ack_timeout_at=None,
-        auto_resolve_at=None,
+    fields = {
+        "status": Incident.Status.RESOLVED,
+        "resolved_at": now,
+        "resolved_by": by,
+        "esc_due_at": None,
+        "ack_timeout_at": None,
+        "auto_resolve_at": None,
+    }
+    return _transition(
+        incident,
+        allowed=Incident.OPEN,
+        fields=fields,
+        kind=TimelineEntry.Kind.RESOLVED,
+        now=now,
+        by=by,
+        source=source,
     )
-    if changed:
-        cancelled = _pages_cancel(incident.pk)
-        timeline_add(
-            incident=incident,
-            kind=TimelineEntry.Kind.RESOLVED,
-            at=now,
-            source=source,
-            actor=by,
-            data={"pages_cancelled": cancelled},
-        )
-    incident.refresh_from_db()
-    return bool(changed)
 
 
 def _next_loop(incident: Incident) -> int:
