@@ -150,10 +150,22 @@ def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None)
     return summaries
 
 
+def oncall_people_at(*, at: datetime, schedule_ids: Iterable[int]) -> dict[int, Person | None]:
+    """Return who is on call at `at` for each schedule id (None in a gap): the paging question,
+    with nothing about who is next."""
+    fetched = schedules_with_rota(
+        since=at,
+        until=at + timedelta(microseconds=1),
+        schedules=Schedule.objects.filter(pk__in=list(schedule_ids)),
+    )
+    answers = {schedule.pk: rota.on_call_at(schedule_rota(schedule), at) for schedule in fetched}
+    people = _people(answers.values())
+    return {pk: people.get(person) for pk, person in answers.items()}
+
+
 def oncall_at(*, schedule: Schedule, at: datetime) -> Person | None:
     """Return the person on call for `schedule` at `at`, or None in a gap."""
-    (answer,) = oncall_summary(at=at, schedules=Schedule.objects.filter(pk=schedule.pk))
-    return answer.person
+    return oncall_people_at(at=at, schedule_ids=[schedule.pk]).get(schedule.pk)
 
 
 def schedule_shifts(

@@ -33,24 +33,56 @@ class IngestResult:
     created: bool
 
 
-def _open_incident(service: Service, key: str) -> Incident | None:
-    return (
-        Incident.objects.filter(service=service, dedup_key=key, status__in=Incident.OPEN)
-        .select_related("service")
-        .first()
-    )
+class _Request:
+    """What one request's alerts share: their service, its open incidents, its policy snapshot.
+
+    Looked up once per request rather than once per alert: an Alertmanager batch of 100 alerts
+    costs one query for the open incidents and one snapshot of the policy.
+    """
+
+    def __init__(self, service: Service, events: list[AlertEvent]):
+        self.service = service
+        keys = {event.dedup_key for event in events if event.dedup_key}
+        self.open = (
+            {
+                incident.dedup_key: incident
+                for incident in Incident.objects.filter(
+                    service=service, dedup_key__in=keys, status__in=Incident.OPEN
+                ).select_related("service")
+            }
+            if keys
+            else {}
+        )
+        self._snapshot = None
+
+    def open_incident(self, key: str | None) -> Incident | None:
+        incident = self.open.get(key)
+        return incident if incident is not None and incident.is_open else None
+
+    def refetch(self, key: str) -> Incident | None:
+        incident = (
+            Incident.objects.filter(service=self.service, dedup_key=key, status__in=Incident.OPEN)
+            .select_related("service")
+            .first()
+        )
+        if incident is not None:
+            self.open[key] = incident
+        return incident
+
+    def snapshot(self) -> tuple[dict | None, str]:
+        if self._snapshot is None:
+            try:
+                self._snapshot = policy_snapshot(self.service.escalation_policy), ""
+            except escalation.EscalationError as error:
+                log.error("service %s: escalation policy unusable: %s", self.service, error)
+                problem = f"The escalation policy cannot be used ({error}); nobody was paged."
+                self._snapshot = None, problem
+        return self._snapshot
 
 
-def _snapshot(service: Service) -> tuple[dict | None, str]:
-    try:
-        return policy_snapshot(service.escalation_policy), ""
-    except escalation.EscalationError as error:
-        log.error("service %s: escalation policy unusable: %s", service, error)
-        return None, f"The escalation policy cannot be used ({error}); nobody was paged."
-
-
-def _incident_open(service: Service, key: str, event: AlertEvent, now: datetime) -> Incident:
-    snapshot, problem = _snapshot(service)
+def _incident_open(request: _Request, key: str, event: AlertEvent, now: datetime) -> Incident:
+    service = request.service
+    snapshot, problem = request.snapshot()
     timeout = service.auto_resolve_minutes
     incident = Incident.objects.create(
         service=service,
@@ -75,20 +107,21 @@ def _incident_open(service: Service, key: str, event: AlertEvent, now: datetime)
         source="integration",
         message=problem or f"Opened by {event.action} {key!r}.",
     )
+    request.open[key] = incident
     return incident
 
 
-def _trigger(service: Service, event: AlertEvent, now: datetime) -> tuple[Incident, bool]:
+def _trigger(request: _Request, event: AlertEvent, now: datetime) -> tuple[Incident, bool]:
     key = event.dedup_key or uuid.uuid4().hex
-    incident = _open_incident(service, key)
+    incident = request.open_incident(key)
     if incident is not None:
         return incident, False
     try:
         with transaction.atomic():
-            return _incident_open(service, key, event, now), True
+            return _incident_open(request, key, event, now), True
     except IntegrityError:
         # Another request opened it between our read and our insert: the index said no.
-        incident = _open_incident(service, key)
+        incident = request.refetch(key)
         if incident is None:
             raise
         return incident, False
@@ -99,14 +132,14 @@ def alerts_ingest(
     *, integration: Integration, events: list[AlertEvent], now: datetime
 ) -> list[IngestResult]:
     """Store `events` from `integration` and apply them to incidents, all or nothing."""
-    service = integration.service
+    request = _Request(integration.service, events)
     results, alerts = [], []
     for event in events:
         created = False
         if event.action == Alert.Action.TRIGGER:
-            incident, created = _trigger(service, event, now)
+            incident, created = _trigger(request, event, now)
         else:
-            incident = _open_incident(service, event.dedup_key)
+            incident = request.open_incident(event.dedup_key)
             if incident is not None and event.action == Alert.Action.ACKNOWLEDGE:
                 incident_acknowledge(incident=incident, now=now, source="integration")
             elif incident is not None and event.action == Alert.Action.RESOLVE:
@@ -126,9 +159,10 @@ def alerts_ingest(
         )
         results.append(IngestResult(key, incident.number if incident else None, created))
     Alert.objects.bulk_create(alerts)
-    Integration.objects.filter(pk=integration.pk).exclude(
-        last_seen_at__gt=now - LAST_SEEN_PRECISION
-    ).update(last_seen_at=now)
+    seen = integration.last_seen_at
+    if seen is None or now - seen > LAST_SEEN_PRECISION:
+        Integration.objects.filter(pk=integration.pk).update(last_seen_at=now)
+        integration.last_seen_at = now
     return results
 
 

@@ -50,7 +50,9 @@ def _skip_locked(queryset):
     conditional updates below make a second claimer find nothing to do.
     """
     if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True)
+        # Only the incident's own row ("self", not the joined service), and FOR NO KEY UPDATE:
+        # new alerts and pages that reference the incident or its service never wait on it.
+        return queryset.select_for_update(skip_locked=True, of=("self",), no_key=True)
     return queryset
 
 

@@ -25,17 +25,16 @@ def targets_resolve(
     """Return the people to page for `targets` at `at`, and a note for each target with nobody."""
     ids: list[int] = []
     empty: list[str] = []
-    schedules = Schedule.objects.in_bulk(
-        [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
-    )
+    schedule_ids = [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
+    on_call = selectors.oncall_people_at(at=at, schedule_ids=schedule_ids) if schedule_ids else {}
     for target in targets:
         if target.kind == escalation.TargetKind.PERSON:
             ids.append(target.id)
         elif target.kind == escalation.TargetKind.SCHEDULE:
-            schedule = schedules.get(target.id)
-            person = selectors.oncall_at(schedule=schedule, at=at) if schedule else None
+            person = on_call.get(target.id)
             if person is None:
-                empty.append(f"nobody is on call for {schedule or 'a deleted schedule'}")
+                name = Schedule.objects.filter(pk=target.id).values_list("name", flat=True).first()
+                empty.append(f"nobody is on call for {name or 'a deleted schedule'}")
             else:
                 ids.append(person.pk)
         else:
