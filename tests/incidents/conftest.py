@@ -62,9 +62,9 @@ class Workers:
             if at is None:
                 break
             self.frozen_now(at)
-            for pk in Incident.objects.filter(
-                status="triggered", esc_due_at__lte=at
-            ).values_list("pk", flat=True):
+            for pk in Incident.objects.filter(status="triggered", esc_due_at__lte=at).values_list(
+                "pk", flat=True
+            ):
                 engine.escalation_fire(incident_id=pk, now=at)
             for pk in Page.objects.filter(state="pending", due_at__lte=at).values_list(
                 "pk", flat=True

@@ -1,0 +1,388 @@
+"""Plumbing for the whole-system benchmarks: processes, CPU accounting and an HTTP load generator.
+
+The load generator runs as its own process (`python bench/_harness.py SPEC.json OUT.json`) so that
+its CPU can be measured apart from everything else and it never shares a GIL with the harness.
+It is asyncio over raw streams: one coroutine per connection, HTTP/1.1 keep-alive when the server
+allows it (gunicorn's sync workers close after every response; the client reconnects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- services and processes -------------------------------------------------------------------
+
+
+def reachable(host: str, port: int, probe: bytes | None = None, expect: bytes = b"") -> bool:
+    """Return whether a TCP service answers (and, given a probe, answers with `expect`)."""
+    try:
+        with socket.create_connection((host, port), timeout=2) as sock:
+            if probe is None:
+                return True
+            sock.sendall(probe)
+            return sock.recv(64).startswith(expect)
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Proc:
+    """A process the benchmark started, in a session of its own so that stopping it by its id
+    also stops the children it forked (gunicorn and Celery workers)."""
+
+    def __init__(self, name: str, argv: list[str], *, env: dict, cwd: Path, log: Path):
+        self.name = name
+        self.log = log
+        with open(log, "wb") as out:
+            self.popen = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def wait_for_log(self, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.alive():
+            if text in self.log.read_text(errors="replace"):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self, grace: float = 10) -> None:
+        """Stop the process group this object started: TERM, then KILL after `grace` seconds."""
+        if self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.pid, signal.SIGTERM)
+            self.popen.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.pid, signal.SIGKILL)
+            self.popen.wait(5)
+        except ProcessLookupError:
+            pass
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """Return (cpu ticks, process group) of a live process, None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12]), int(fields[2])
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(errors="replace").replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def _machine_busy() -> float:
+    """Return the CPU seconds the whole machine has spent busy (not idle, not waiting on I/O)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / TICKS
+
+
+def cpu_snapshot(groups: dict[str, int], database: str) -> dict:
+    """Return the CPU ticks of every process of ours, by party, and the machine's busy seconds.
+
+    Parties: the process groups Proc started; "postgres", the server processes serving
+    `database`; "redis", the Redis server (shared). Processes are read, never touched.
+    """
+    pids = {}
+    by_group = {pgid: name for name, pgid in groups.items()}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        stat = _stat(int(entry))
+        if stat is None:
+            continue
+        ticks, pgid = stat
+        if pgid in by_group:
+            pids[int(entry)] = (by_group[pgid], ticks)
+            continue
+        comm = _read(f"/proc/{entry}/comm").strip()
+        if comm.startswith("postgres") and f" {database} " in _read(f"/proc/{entry}/cmdline"):
+            pids[int(entry)] = ("postgres", ticks)
+        elif comm.startswith("redis-server"):
+            pids[int(entry)] = ("redis", ticks)
+    return {"pids": pids, "busy": _machine_busy()}
+
+
+def cpu_delta(before: dict, after: dict, seconds: float, extra: dict[str, float]) -> str:
+    """Format the cores each party used between two snapshots, and what the rest of the machine
+    (other people's jobs on this shared box) took meanwhile. `extra`: CPU seconds of children
+    measured otherwise (the load generator)."""
+    used: dict[str, float] = {}
+    for pid, (party, ticks) in after["pids"].items():
+        _, earlier = before["pids"].get(pid, (party, 0))
+        used[party] = used.get(party, 0.0) + (ticks - earlier) / TICKS
+    used.update(extra)
+    machine = after["busy"] - before["busy"]
+    others = max(0.0, machine - sum(used.values()))
+    parts = [f"{party} {cpu / seconds:.2f}" for party, cpu in used.items() if cpu / seconds >= 0.01]
+    return (
+        f"cores used: {', '.join(parts)}; other processes on the machine {others / seconds:.2f}; "
+        f"machine busy {machine / seconds:.2f} of {os.cpu_count()}"
+    )
+
+
+# --- a bare Django view, for calibration ---------------------------------------------------------
+
+BARE_PATH = "/bench/bare/"
+
+
+def bare_route() -> None:
+    """Add, in this process only, a bare view that stores the body with one INSERT.
+
+    The issue quotes ~1,770 requests/s for such a view on its machine; measuring it here, on this
+    machine and under the same noise, says how this machine compares.
+    """
+    from django.http import JsonResponse
+    from django.urls import clear_url_caches, path
+    from django.views.decorators.csrf import csrf_exempt
+
+    from incidents.models import Alert
+    from oncall import clock
+    from oncall.config import urls
+
+    @csrf_exempt
+    def bare(request):
+        body = json.loads(request.body)
+        alert = Alert.objects.create(
+            action="trigger", dedup_key=body["dedup_key"], payload=body, received_at=clock.now()
+        )
+        return JsonResponse({"id": alert.pk}, status=202)
+
+    if not any(getattr(p, "name", "") == "bench-bare" for p in urls.urlpatterns):
+        urls.urlpatterns.insert(0, path(BARE_PATH.lstrip("/"), bare, name="bench-bare"))
+        clear_url_caches()
+
+
+def bare_app():
+    """Return Django's WSGI application plus the bare view (gunicorn '_harness:bare_app()')."""
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    bare_route()
+    return application
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Return the nearest-rank percentile of `values` (NaN when empty)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+# --- the load generator -------------------------------------------------------------------------
+
+ALERTMANAGER_FIXTURE = Path(
+    "/work/shared/fixtures/alertmanager-0.25/webhook-firing-two-alerts.json"
+)
+ALERTMANAGER_ALERT = {
+    "status": "firing",
+    "labels": {
+        "alertname": "PlaybackErrorRateHigh",
+        "instance": "playback-0000",
+        "region": "eu-west-1",
+        "service": "playback",
+        "severity": "critical",
+    },
+    "annotations": {
+        "description": "5xx ratio is 2.7% on playback in eu-west-1",
+        "summary": "Playback 5xx above 2% for 5 minutes",
+    },
+    "startsAt": "2026-11-26T11:01:15.309663574Z",
+    "endsAt": "0001-01-01T00:00:00Z",
+    "generatorURL": "http://prometheus.example.org/graph?g0.expr=rate",
+    "fingerprint": "FINGERPRINT",
+}
+
+
+def alertmanager_template(size: int) -> tuple[str, str, str]:
+    """Return (head, alert, tail) to build a `size`-alert Alertmanager body by string joining.
+
+    The envelope is the captured Alertmanager 0.25 fixture's, when it is there; each alert is
+    shaped like the fixture's and differs only by fingerprint and instance.
+    """
+    envelope = {
+        "receiver": "hook",
+        "status": "firing",
+        "alerts": ["ALERTS"],
+        "groupLabels": {"alertname": "PlaybackErrorRateHigh", "service": "playback"},
+        "commonLabels": {"alertname": "PlaybackErrorRateHigh", "service": "playback"},
+        "commonAnnotations": {"summary": "Playback 5xx above 2% for 5 minutes"},
+        "externalURL": "http://alertmanager.example.org:9093",
+        "version": "4",
+        "groupKey": '{}/{}:{alertname="PlaybackErrorRateHigh", service="playback"}',
+        "truncatedAlerts": 0,
+    }
+    if ALERTMANAGER_FIXTURE.exists():
+        captured = json.loads(ALERTMANAGER_FIXTURE.read_text())
+        envelope.update({k: v for k, v in captured.items() if k != "alerts"})
+        envelope["alerts"] = ["ALERTS"]
+    head, tail = json.dumps(envelope).split('"ALERTS"')
+    alert = json.dumps(ALERTMANAGER_ALERT).replace("playback-0000", "playback-INSTANCE")
+    return head, alert, tail
+
+
+def _body(spec: dict, index: int, template) -> bytes:
+    kind, prefix = spec["kind"], spec["prefix"]
+    if kind == "webhook":
+        key = f"{prefix}-{index}"
+    elif kind == "storm":
+        # 95% of the alerts repeat one key; every twentieth is new.
+        key = f"{prefix}-{index}" if index % 20 == 0 else f"{prefix}-storm"
+    else:
+        head, alert, tail = template
+        alerts = ",".join(
+            alert.replace("FINGERPRINT", f"{prefix}{index:06d}{n:03d}").replace(
+                "INSTANCE", f"{n:04x}"
+            )
+            for n in range(spec["batch"])
+        )
+        return (head + alerts + tail).encode()
+    return json.dumps(
+        {"title": f"Bench alert {key}", "status": "firing", "dedup_key": key}
+    ).encode()
+
+
+async def _exchange(state: dict, request: bytes) -> tuple[int, bool, bytes]:
+    """Send one request on the connection in `state` (opening it if needed); return the answer."""
+    if state.get("writer") is None:
+        state["reader"], state["writer"] = await asyncio.open_connection(
+            state["host"], state["port"]
+        )
+    reader, writer = state["reader"], state["writer"]
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length, close = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            close = True
+    body = await reader.readexactly(length) if length else b""
+    if close:
+        writer.close()
+        state["writer"] = None
+    return status, close, body
+
+
+async def _run(spec: dict) -> dict:
+    host, port, path = spec["host"], spec["port"], spec["path"]
+    template = (
+        alertmanager_template(spec.get("batch", 0)) if spec["kind"] == "alertmanager" else None
+    )
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/json\r\nUser-Agent: plantao-bench\r\n"
+    )
+    rate, duration, limit = spec.get("rate"), spec["duration"], spec["max_requests"]
+    want_body = spec.get("want_body", False)
+    counter = iter(range(limit))
+    started = time.monotonic()
+    wall_offset = time.time() - started
+    deadline = started + duration
+    latencies, statuses, records, completed = [], {}, [], []
+    errors = {"count": 0, "first": ""}
+
+    async def connection() -> None:
+        state = {"host": host, "port": port, "writer": None}
+        for index in counter:
+            if rate:
+                due = started + index / rate
+                if due >= deadline:
+                    return
+                if due > time.monotonic():
+                    await asyncio.sleep(due - time.monotonic())
+            elif time.monotonic() >= deadline:
+                return
+            body = _body(spec, index, template)
+            request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+            sent = time.monotonic()
+            try:
+                status, _, answer = await _exchange(state, request)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                errors["count"] += 1
+                errors["first"] = errors["first"] or repr(error)
+                if state.get("writer") is not None:
+                    state["writer"].close()
+                state["writer"] = None
+                continue
+            done = time.monotonic()
+            latencies.append(done - sent)
+            statuses[status] = statuses.get(status, 0) + 1
+            if 200 <= status < 300:
+                completed.append(done - started)
+            if want_body:
+                records.append([index, status, done + wall_offset, answer.decode()])
+        if state.get("writer") is not None:
+            state["writer"].close()
+
+    tasks = [asyncio.ensure_future(connection()) for _ in range(spec["connections"])]
+    # Stragglers get a grace period, then are counted as unfinished: every run is bounded.
+    _, pending = await asyncio.wait(tasks, timeout=duration + spec.get("grace", 10))
+    for task in pending:
+        task.cancel()
+    return {
+        "unfinished": len(pending),
+        "elapsed": time.monotonic() - started,
+        "latencies": latencies,
+        "completed": completed,
+        "statuses": statuses,
+        "errors": errors,
+        "records": records,
+    }
+
+
+def load(spec: dict, workdir: Path) -> dict:
+    """Run the load generator in its own process; add the CPU seconds it used to its result."""
+    spec_path, out_path = workdir / "load-spec.json", workdir / "load-out.json"
+    spec_path.write_text(json.dumps(spec))
+    process = subprocess.Popen([sys.executable, __file__, str(spec_path), str(out_path)])
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("the load generator failed")
+    result = json.loads(out_path.read_text())
+    result["cpu"] = usage.ru_utime + usage.ru_stime
+    return result
+
+
+if __name__ == "__main__":
+    spec_file, out_file = sys.argv[1:3]
+    outcome = asyncio.run(_run(json.loads(Path(spec_file).read_text())))
+    Path(out_file).write_text(json.dumps(outcome))
