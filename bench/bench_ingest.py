@@ -679,9 +679,9 @@ PROFILED = [
     ("django/db/transaction.py", "__exit__", "  atomic exits (RELEASE, COMMIT, on_commit)"),
     ("incidents/services/doorbell.py", "_send", "    Celery send_task (on commit)"),
     ("incidents/services/alerts.py", "alerts_ingest", "  alerts_ingest body (before COMMIT)"),
-    ("incidents/services/alerts.py", "_open_incident", "    open-incident lookup"),
+    ("incidents/services/alerts.py", "__init__", "    open-incident lookup (per request)"),
     ("incidents/services/alerts.py", "_incident_open", "    _incident_open (insert, timeline)"),
-    ("incidents/services/alerts.py", "_snapshot", "      policy snapshot"),
+    ("incidents/services/alerts.py", "snapshot", "      policy snapshot (per request)"),
     ("incidents/services/timeline.py", "timeline_add", "      timeline insert"),
     ("django/db/models/query.py", "bulk_create", "    Alert bulk_create"),
     ("django/http/response.py", "__init__", "  JsonResponse"),
@@ -797,7 +797,6 @@ def _engine_path() -> None:
 
 
 def hot_path(paths: dict[str, str]) -> None:
-    from incidents.services import alerts
 
     caller = WsgiCaller()
     stamp = int(time.time() * 1000)
@@ -858,29 +857,6 @@ def hot_path(paths: dict[str, str]) -> None:
         caller, paths["alertmanager"], [batch(f"p{stamp}{n:02d}") for n in range(2)]
     ):
         print(f"    {line}")
-
-    # What-if, in this process only: the policy snapshot taken once per service and request.
-    original = alerts._snapshot
-    cache: dict[int, tuple] = {}
-
-    def snapshot_once(service):
-        if service.pk not in cache:
-            cache[service.pk] = original(service)
-        return cache[service.pk]
-
-    alerts._snapshot = snapshot_once
-    try:
-        bodies = [batch(f"w{stamp}{n:02d}") for n in range(3)]
-        cwall, _, ccpu = _timed(caller, paths["alertmanager"], bodies, before=cache.clear)
-        counted, _ = _count(caller, paths["alertmanager"], batch(f"x{stamp}"))
-    finally:
-        alerts._snapshot = original
-    print(
-        "What-if (monkeypatched in this process only, code unchanged): the policy snapshot "
-        f"taken once per request -> {BATCH}-alert batch {_ms(ccpu)} CPU instead of "
-        f"{_ms(bcpu)} ({1 - ccpu / bcpu:.0%} less), {len(counted)} statements instead of "
-        f"{len(fresh)}"
-    )
 
 
 def compare(single: dict, paged: dict, storm_rate: float, batch_rate: float, bare: float) -> None:
