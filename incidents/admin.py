@@ -98,7 +98,7 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "service", "status", "urgency", "severity", "created_at"]
     list_filter = ["status", "urgency", "severity", "service"]
     search_fields = ["title", "dedup_key"]
-    readonly_fields = ["policy_snapshot", "esc_rung_for"]
+    readonly_fields = ["policy_snapshot", "esc_rung_for", "esc_rung_at"]
     inlines = [TimelineInline]
 
 

@@ -45,6 +45,7 @@ class Incident(models.Model):
     esc_pass = models.PositiveSmallIntegerField(default=0)
     esc_due_at = models.DateTimeField(null=True, blank=True)
     esc_rung_for = models.DateTimeField(null=True, blank=True, editable=False)
+    esc_rung_at = models.DateTimeField(null=True, blank=True, editable=False)
     ack_timeout_at = models.DateTimeField(null=True, blank=True)
     auto_resolve_at = models.DateTimeField(null=True, blank=True)
 

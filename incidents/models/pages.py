@@ -36,7 +36,10 @@ class Page(models.Model):
     urgency = models.CharField(max_length=4, choices=Urgency.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     due_at = models.DateTimeField()
+    # The due time a doorbell was rung for, and when: a ring is taken as lost only once it has
+    # had PLANTAO_ENGINE_STUCK_SECONDS to be answered, so a backlog is not flooded with repeats.
     rung_for = models.DateTimeField(null=True, blank=True, editable=False)
+    rung_at = models.DateTimeField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=100, blank=True)

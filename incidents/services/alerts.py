@@ -98,6 +98,7 @@ def _incident_open(request: _Request, key: str, event: AlertEvent, now: datetime
         # Due now, and rung on commit just below: the first step fires within the second.
         esc_due_at=now,
         esc_rung_for=now,
+        esc_rung_at=now,
     )
     ring(ESCALATE, incident.pk, due_at=now, now=now)
     timeline_add(

@@ -116,7 +116,7 @@ def pages_create(
         incident=incident, step=step, loop=loop, person__in=people, state=Page.State.PENDING
     )
     rung = [page.pk for page in created if ring(SEND, page.pk, due_at=page.due_at, now=fired_at)]
-    Page.objects.filter(pk__in=rung).update(rung_for=F("due_at"))
+    Page.objects.filter(pk__in=rung).update(rung_for=F("due_at"), rung_at=fired_at)
     return list(created)
 
 
@@ -164,7 +164,7 @@ def escalation_fire(*, incident_id: int, now: datetime) -> bool:
     pages = pages_create(
         incident=incident, people=people, step=position.step, loop=position.loop, fired_at=now
     )
-    fields = {"esc_due_at": None, "esc_rung_for": None}
+    fields = {"esc_due_at": None, "esc_rung_for": None, "esc_rung_at": None}
     if advance.next_position is not None:
         fields = {
             "esc_step": advance.next_position.step,
@@ -305,22 +305,30 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
     return _deliver(page, now=now)
 
 
-def _not_rung(due_field: str, rung_field: str, now: datetime) -> Q:
-    # Ring what is due soon and was not rung for this due time, and what is overdue by so long
-    # that its ring must have been lost (broker flushed, worker killed).
-    return Q(**{f"{due_field}__lte": now + LOOKAHEAD}) & (
-        Q(**{f"{rung_field}__isnull": True})
-        | ~Q(**{rung_field: F(due_field)})
-        | Q(**{f"{due_field}__lte": now - _stuck()})
+def _not_rung(due: str, rung: str, rung_at: str, now: datetime) -> Q:
+    # Ring what is due soon and was not rung for this due time, and what was rung so long ago,
+    # and is overdue, that its ring must have been lost (broker flushed, worker killed). Judging
+    # by when it was rung, not by how overdue it is, rings each lost item once per STUCK period
+    # instead of on every sweep, so a backlog is not flooded with repeats.
+    lost = _stuck()
+    return Q(**{f"{due}__lte": now + LOOKAHEAD}) & (
+        Q(**{f"{rung}__isnull": True})
+        | ~Q(**{rung: F(due)})
+        | Q(**{f"{due}__lte": now - lost}, **{f"{rung_at}__isnull": True})
+        | Q(**{f"{due}__lte": now - lost, f"{rung_at}__lte": now - lost})
     )
 
 
-def _ring_due(queryset, *, due: str, rung: str, task: str, now: datetime) -> int:
+def _ring_due(queryset, *, due: str, rung: str, rung_at: str, task: str, now: datetime) -> int:
     """Ring `task` for each row of `queryset` due soon and not yet rung (or rung and lost)."""
-    rows = list(queryset.filter(_not_rung(due, rung, now)).values_list("pk", due)[:SWEEP_BATCH])
+    rows = list(
+        queryset.filter(_not_rung(due, rung, rung_at, now)).values_list("pk", due)[:SWEEP_BATCH]
+    )
     for pk, due_at in rows:
         ring_now(task, pk, (due_at - now).total_seconds())
-    queryset.model.objects.filter(pk__in=[pk for pk, _ in rows]).update(**{rung: F(due)})
+    queryset.model.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+        **{rung: F(due), rung_at: now}
+    )
     return len(rows)
 
 
@@ -331,6 +339,7 @@ def sweep(*, now: datetime) -> dict[str, int]:
             Incident.objects.filter(status=Incident.Status.TRIGGERED),
             due="esc_due_at",
             rung="esc_rung_for",
+            rung_at="esc_rung_at",
             task=ESCALATE,
             now=now,
         ),
@@ -338,6 +347,7 @@ def sweep(*, now: datetime) -> dict[str, int]:
             Page.objects.filter(state=Page.State.PENDING),
             due="due_at",
             rung="rung_for",
+            rung_at="rung_at",
             task=SEND,
             now=now,
         ),

@@ -26,7 +26,11 @@ def _pages_cancel(incident_id: int) -> int:
 def escalation_schedule(*, incident: Incident, due_at: datetime, now: datetime) -> dict:
     """Return the field values that make the escalation move at `due_at`, ringing if it is soon."""
     rung = ring(ESCALATE, incident.pk, due_at=due_at, now=now)
-    return {"esc_due_at": due_at, "esc_rung_for": due_at if rung else None}
+    return {
+        "esc_due_at": due_at,
+        "esc_rung_for": due_at if rung else None,
+        "esc_rung_at": now if rung else None,
+    }
 
 
 def _transition(

@@ -309,6 +309,9 @@ def test_the_sweep_rings_for_what_is_due_and_for_lost_doorbells_only(demo, rings
     assert engine.sweep(now=T0)["escalations"] == 1
     assert engine.sweep(now=T0 + timedelta(seconds=5))["escalations"] == 0  # already rung
     assert engine.sweep(now=T0 + timedelta(seconds=31))["escalations"] == 1  # lost: ring again
+    # Still not answered (a backlog, say): rung again only once another 30 seconds have passed.
+    assert engine.sweep(now=T0 + timedelta(seconds=36))["escalations"] == 0
+    assert engine.sweep(now=T0 + timedelta(seconds=61))["escalations"] == 1
     assert ("incidents.tasks.escalation_fire", incident.pk) in rings
 
 
