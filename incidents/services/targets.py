@@ -25,6 +25,7 @@ def targets_resolve(
     """Return the people to page for `targets` at `at`, and a note for each target with nobody."""
     ids: list[int] = []
     empty: list[str] = []
+    known: dict[int, Person] = {}  # people already fetched, not to be fetched again
     schedule_ids = [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
     on_call = selectors.oncall_people_at(at=at, schedule_ids=schedule_ids) if schedule_ids else {}
     for target in targets:
@@ -37,6 +38,7 @@ def targets_resolve(
                 empty.append(f"nobody is on call for {name or 'a deleted schedule'}")
             else:
                 ids.append(person.pk)
+                known[person.pk] = person
         else:
             members = _team_member_ids(target.id)
             if not members:
@@ -46,5 +48,6 @@ def targets_resolve(
             else:
                 ids.append(escalation.round_robin_pick(members, incident_number, loop))
     unique = list(dict.fromkeys(ids))  # each person once per step, in target order
-    people = Person.objects.in_bulk(unique)
+    missing = [pk for pk in unique if pk not in known]
+    people = known | (Person.objects.in_bulk(missing) if missing else {})
     return [people[pk] for pk in unique if pk in people], empty
