@@ -1,4 +1,4 @@
-"""Thin Celery tasks over the engine's services: they take ids and read the clock once."""
+"""Thin Celery tasks over the engine's services: they take ids and read the clock."""
 
 from celery import shared_task
 
@@ -7,8 +7,13 @@ from oncall import clock
 
 
 @shared_task(ignore_result=True)
+def engine_run() -> None:
+    engine.engine_run(clock=clock.now)
+
+
+@shared_task(ignore_result=True)
 def escalation_fire(incident_id: int) -> None:
-    engine.escalation_fire(incident_id=incident_id, now=clock.now())
+    engine.escalation_run(incident_id=incident_id, now=clock.now())
 
 
 @shared_task(ignore_result=True)

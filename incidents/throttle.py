@@ -7,7 +7,8 @@ import logging
 import math
 from datetime import datetime
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from incidents.models import Integration
 
@@ -15,6 +16,26 @@ logger = logging.getLogger(__name__)
 
 # Long enough to outlive its window on every process, short enough to leave nothing behind.
 WINDOW_TTL_SECONDS = 2
+
+
+def _count(key: str) -> int:
+    """Count one more request in the window `key`; return the count so far."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        # One round trip: INCR and EXPIRE pipelined (Django's incr would take two).
+        client = cache._cache.get_client(key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, WINDOW_TTL_SECONDS)
+        count, _ = pipe.execute()
+        return count
+    if cache.add(key, 1, timeout=WINDOW_TTL_SECONDS):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this request opens it again
+        cache.add(key, 1, timeout=WINDOW_TTL_SECONDS)
+        return 1
 
 
 def throttle_check(*, integration: Integration, now: datetime) -> int | None:
@@ -28,16 +49,8 @@ def throttle_check(*, integration: Integration, now: datetime) -> int | None:
         return None
     instant = now.timestamp()
     window = math.floor(instant)
-    key = f"plantao:throttle:integration:{integration.pk}:{window}"
     try:
-        if cache.add(key, 1, timeout=WINDOW_TTL_SECONDS):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr: this request opens it again
-                cache.add(key, 1, timeout=WINDOW_TTL_SECONDS)
-                count = 1
+        count = _count(f"plantao:throttle:integration:{integration.pk}:{window}")
     except Exception:  # noqa: BLE001 - an unreachable cache must not drop alerts
         logger.warning(
             "Rate limit cache unavailable; letting integration %s through", integration.pk

@@ -28,6 +28,16 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(autouse=True)
+def _tokens_forgotten():
+    """Each test's integrations are its own: no token recognised in an earlier test survives."""
+    from incidents.services.integrations import tokens_forget
+
+    tokens_forget()
+    yield
+    tokens_forget()
+
+
 @pytest.fixture
 def frozen_now(monkeypatch):
     """Freeze the clock that Plantão reads; call the fixture's result to move it."""

@@ -1,29 +1,27 @@
 """Alerts in: store what monitoring said, dedup it into incidents, ack and resolve by key.
 
-The request path stays short: one transaction, a few statements; paging happens in workers.
-Dedup is the database's job (one open incident per service and key), not a read-then-write race.
+The request path stays short: one transaction of a few statements, whatever the number of
+alerts; paging happens in workers. Dedup is the database's job: new incidents are inserted with
+ON CONFLICT DO NOTHING against the unique index of open incidents per service and key, so of
+any number of racing requests exactly one opens the incident and the others join it.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models.constants import OnConflict
 
-from incidents import escalation
 from incidents.ingest.base import AlertEvent
 from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
-from incidents.services.doorbell import ring
-from incidents.services.incidents import ESCALATE, incident_acknowledge, incident_resolve
-from incidents.services.policies import policy_snapshot
-from incidents.services.timeline import timeline_add
-
-log = logging.getLogger(__name__)
+from incidents.services.doorbell import ring_engine
+from incidents.services.incidents import incident_acknowledge, incident_resolve
 
 LAST_SEEN_PRECISION = timedelta(seconds=60)  # spare the integration's row a write per request
+INSERT_ATTEMPTS = 3  # a conflicting incident resolved meanwhile: insert again
 
 
 @dataclass(frozen=True)
@@ -33,58 +31,9 @@ class IngestResult:
     created: bool
 
 
-class _Request:
-    """What one request's alerts share: their service, its open incidents, its policy snapshot.
-
-    Looked up once per request rather than once per alert: an Alertmanager batch of 100 alerts
-    costs one query for the open incidents and one snapshot of the policy.
-    """
-
-    def __init__(self, service: Service, events: list[AlertEvent]):
-        self.service = service
-        keys = {event.dedup_key for event in events if event.dedup_key}
-        self.open = (
-            {
-                incident.dedup_key: incident
-                for incident in Incident.objects.filter(
-                    service=service, dedup_key__in=keys, status__in=Incident.OPEN
-                ).select_related("service")
-            }
-            if keys
-            else {}
-        )
-        self._snapshot = None
-
-    def open_incident(self, key: str | None) -> Incident | None:
-        incident = self.open.get(key)
-        return incident if incident is not None and incident.is_open else None
-
-    def refetch(self, key: str) -> Incident | None:
-        incident = (
-            Incident.objects.filter(service=self.service, dedup_key=key, status__in=Incident.OPEN)
-            .select_related("service")
-            .first()
-        )
-        if incident is not None:
-            self.open[key] = incident
-        return incident
-
-    def snapshot(self) -> tuple[dict | None, str]:
-        if self._snapshot is None:
-            try:
-                self._snapshot = policy_snapshot(self.service.escalation_policy), ""
-            except escalation.EscalationError as error:
-                log.error("service %s: escalation policy unusable: %s", self.service, error)
-                problem = f"The escalation policy cannot be used ({error}); nobody was paged."
-                self._snapshot = None, problem
-        return self._snapshot
-
-
-def _incident_open(request: _Request, key: str, event: AlertEvent, now: datetime) -> Incident:
-    service = request.service
-    snapshot, problem = request.snapshot()
+def _incident_row(service: Service, key: str, event: AlertEvent, now: datetime) -> Incident:
     timeout = service.auto_resolve_minutes
-    incident = Incident.objects.create(
+    return Incident(
         service=service,
         dedup_key=key,
         title=(event.title or key)[:1024],
@@ -93,78 +42,161 @@ def _incident_open(request: _Request, key: str, event: AlertEvent, now: datetime
         severity=event.severity,
         urgency=service.urgency_for(event.severity),
         created_at=now,
-        policy_snapshot=snapshot,
         auto_resolve_at=now + timedelta(minutes=timeout) if timeout else None,
-        # Due now, and rung on commit just below: the first step fires within the second.
+        # Due now and rung on commit (ring_engine): the first step fires within the second. The
+        # policy is copied onto the incident by that first step, in a worker.
         esc_due_at=now,
         esc_rung_for=now,
         esc_rung_at=now,
     )
-    ring(ESCALATE, incident.pk, due_at=now, now=now)
-    timeline_add(
-        incident=incident,
-        kind=TimelineEntry.Kind.TRIGGERED,
-        at=now,
-        source="integration",
-        message=problem or f"Opened by {event.action} {key!r}.",
+
+
+def _incidents_insert(rows: list[Incident]) -> dict[str, int]:
+    """Insert the incidents that can be opened; return {dedup key: id} of those inserted.
+
+    A row whose key already has an open incident is skipped by the database, not by a read.
+    """
+    fields = [f for f in Incident._meta.concrete_fields if not f.primary_key]
+    returned = Incident.objects._insert(
+        rows,
+        fields=fields,
+        returning_fields=[Incident._meta.pk, Incident._meta.get_field("dedup_key")],
+        on_conflict=OnConflict.IGNORE,
     )
-    request.open[key] = incident
-    return incident
+    return {key: pk for pk, key in (row for row in returned if row is not None)}
 
 
-def _trigger(request: _Request, event: AlertEvent, now: datetime) -> tuple[Incident, bool]:
-    key = event.dedup_key or uuid.uuid4().hex
-    incident = request.open_incident(key)
-    if incident is not None:
-        return incident, False
-    try:
-        with transaction.atomic():
-            return _incident_open(request, key, event, now), True
-    except IntegrityError:
-        # Another request opened it between our read and our insert: the index said no.
-        incident = request.refetch(key)
-        if incident is None:
-            raise
-        return incident, False
+def _rows_insert(model, rows) -> None:
+    """INSERT `rows` in one statement, without reading anything back (bulk_create, leaner)."""
+    rows = list(rows)
+    if rows:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        model.objects._insert(rows, fields=fields)
+
+
+def _incidents_open(service: Service, keys: list[str]) -> dict[str, int]:
+    return dict(
+        Incident.objects.filter(
+            service=service, dedup_key__in=keys, status__in=Incident.OPEN
+        ).values_list("dedup_key", "pk")
+    )
+
+
+def _triggers(
+    service: Service, events: dict[str, AlertEvent], now: datetime
+) -> tuple[dict[str, int], set[str]]:
+    """Open or join an incident for each key: return ({key: incident id}, keys opened now)."""
+    found: dict[str, int] = {}
+    opened: set[str] = set()
+    wanted = list(events)
+    for _ in range(INSERT_ATTEMPTS):
+        inserted = _incidents_insert([_incident_row(service, k, events[k], now) for k in wanted])
+        found |= inserted
+        opened |= set(inserted)
+        rest = [key for key in wanted if key not in inserted]
+        if not rest:
+            break
+        found |= _incidents_open(service, rest)
+        # Whatever is still missing was resolved between the insert and the read: insert again.
+        wanted = [key for key in rest if key not in found]
+        if not wanted:
+            break
+    else:
+        raise RuntimeError(f"could not open or find incidents for {wanted!r}")
+    if opened:
+        _rows_insert(
+            TimelineEntry,
+            (
+                TimelineEntry(
+                    incident_id=found[key],
+                    kind=TimelineEntry.Kind.TRIGGERED,
+                    at=now,
+                    source="integration",
+                    message=f"Opened by trigger {key!r}.",
+                )
+                for key in events
+                if key in opened
+            ),
+        )
+        ring_engine()
+    return found, opened
+
+
+def _apply(incident: Incident | None, action: str, now: datetime) -> None:
+    if incident is None:
+        return
+    if action == Alert.Action.ACKNOWLEDGE:
+        incident_acknowledge(incident=incident, now=now, source="integration")
+    elif action == Alert.Action.RESOLVE:
+        incident_resolve(incident=incident, now=now, source="integration")
 
 
 @transaction.atomic
 def alerts_ingest(
     *, integration: Integration, events: list[AlertEvent], now: datetime
 ) -> list[IngestResult]:
-    """Store `events` from `integration` and apply them to incidents, all or nothing."""
-    request = _Request(integration.service, events)
-    results, alerts = [], []
-    for event in events:
-        created = False
-        if event.action == Alert.Action.TRIGGER:
-            incident, created = _trigger(request, event, now)
-        else:
-            incident = request.open_incident(event.dedup_key)
-            if incident is not None and event.action == Alert.Action.ACKNOWLEDGE:
-                incident_acknowledge(incident=incident, now=now, source="integration")
-            elif incident is not None and event.action == Alert.Action.RESOLVE:
-                incident_resolve(incident=incident, now=now, source="integration")
-        key = incident.dedup_key if incident is not None else event.dedup_key
-        alerts.append(
+    """Store `events` from `integration` and apply them to incidents, in order, all or nothing.
+
+    Consecutive triggers are taken together: a batch of a hundred new alerts is three INSERTs.
+    """
+    service = integration.service
+    keyed = [
+        (event, event.dedup_key or (uuid.uuid4().hex if event.action == "trigger" else ""))
+        for event in events
+    ]
+    incident_of: list[int | None] = [None] * len(keyed)
+    created = [False] * len(keyed)
+    start = 0
+    while start < len(keyed):
+        event, key = keyed[start]
+        if event.action != Alert.Action.TRIGGER:
+            incident = (
+                Incident.objects.filter(service=service, dedup_key=key, status__in=Incident.OPEN)
+                .select_related("service")
+                .first()
+            )
+            _apply(incident, event.action, now)
+            incident_of[start] = incident.pk if incident is not None else None
+            start += 1
+            continue
+        end = start
+        while end < len(keyed) and keyed[end][0].action == Alert.Action.TRIGGER:
+            end += 1
+        run: dict[str, AlertEvent] = {}
+        for event, key in keyed[start:end]:
+            run.setdefault(key, event)  # the first alert of a key names its incident
+        found, opened = _triggers(service, run, now)
+        for index in range(start, end):
+            key = keyed[index][1]
+            incident_of[index] = found[key]
+            if key in opened:
+                created[index] = True
+                opened.discard(key)  # a key repeated in one batch opened its incident once
+        start = end
+    _rows_insert(
+        Alert,
+        (
             Alert(
-                incident=incident,
+                incident_id=incident_id,
                 integration=integration,
                 action=event.action,
-                dedup_key=key or "",
+                dedup_key=key,
                 title=event.title[:1024],
                 severity=event.severity if event.action == Alert.Action.TRIGGER else "",
                 payload=event.payload,
                 received_at=now,
             )
-        )
-        results.append(IngestResult(key, incident.number if incident else None, created))
-    Alert.objects.bulk_create(alerts)
+            for (event, key), incident_id in zip(keyed, incident_of, strict=True)
+        ),
+    )
     seen = integration.last_seen_at
     if seen is None or now - seen > LAST_SEEN_PRECISION:
         Integration.objects.filter(pk=integration.pk).update(last_seen_at=now)
         integration.last_seen_at = now
-    return results
+    return [
+        IngestResult(key, incident_id, was_created)
+        for (_, key), incident_id, was_created in zip(keyed, incident_of, created, strict=True)
+    ]
 
 
 def heartbeat_key(integration: Integration) -> str:

@@ -1,21 +1,39 @@
 """Ring Celery's doorbell after commit. The database already says what must happen; a lost ring
-only delays it until the sweep rings again."""
+only delays it until the sweep rings again.
+
+Two kinds of ring:
+- `ring(task, id)`: one task for one row, due at a given time (a page, a later step);
+- `ring_engine()`: "new work is due now". Rings are coalesced: of all the commits in one
+  BELL_SECONDS slice of time, only the first publishes a message, for an engine run that starts
+  just after the slice ends, so it sees every row those commits wrote. A storm of a thousand
+  alerts a second costs the broker twenty messages a second, not a thousand.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 
+log = logging.getLogger(__name__)
+
+ENGINE = "incidents.tasks.engine_run"
 # Never ask the broker to hold a message longer than this: well inside any visibility timeout,
 # so an ETA task is never redelivered early. Later work is left to the sweep.
 MAX_COUNTDOWN = timedelta(seconds=60)
+BELL_SECONDS = 0.05  # one engine ring per slice of time, per cache (shared: Redis)
+BELL_MARGIN = 0.02  # start after the slice, allowing for clocks of machines a little apart
 
 
-def _send(task: str, object_id: int, countdown: float) -> None:
+def _send(task: str, object_id: int | None, countdown: float) -> None:
     from oncall.config.celery import app
 
-    app.send_task(task, args=[object_id], countdown=max(0.0, countdown) or None)
+    args = [] if object_id is None else [object_id]
+    app.send_task(task, args=args, countdown=max(0.0, countdown) or None)
 
 
 def ring(task: str, object_id: int, *, due_at: datetime, now: datetime) -> bool:
@@ -31,6 +49,23 @@ def ring(task: str, object_id: int, *, due_at: datetime, now: datetime) -> bool:
     return True
 
 
-def ring_now(task: str, object_id: int, countdown: float = 0) -> None:
+def ring_now(task: str, object_id: int | None, countdown: float = 0) -> None:
     """Queue `task(object_id)` straight away (the sweep, outside any transaction)."""
     _send(task, object_id, countdown)
+
+
+def _bell() -> None:
+    instant = time.time()  # after the commit: this slice's run will see what it wrote
+    slice_ = math.floor(instant / BELL_SECONDS)
+    try:
+        first = cache.add(f"plantao:bell:{slice_}", 1, timeout=10)
+    except Exception:  # noqa: BLE001 - no cache: ring anyway, a spare run costs little
+        log.warning("cache unavailable; ringing the engine without coalescing")
+        first = True
+    if first:
+        _send(ENGINE, None, (slice_ + 1) * BELL_SECONDS + BELL_MARGIN - instant)
+
+
+def ring_engine() -> None:
+    """On commit, make sure an engine run (incidents.tasks.engine_run) starts within ~70 ms."""
+    transaction.on_commit(_bell)

@@ -8,6 +8,9 @@ PostgreSQL), so any number of workers and schedulers give the pages one of each 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,8 +19,9 @@ from django.db.models import F, Q
 
 from incidents import escalation, render
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
-from incidents.services.doorbell import ring, ring_now
+from incidents.services.doorbell import ENGINE, ring, ring_now
 from incidents.services.incidents import ESCALATE, escalation_schedule
+from incidents.services.policies import policy_snapshot
 from incidents.services.targets import targets_resolve
 from incidents.services.timeline import timeline_add
 from oncall import fatigue
@@ -31,6 +35,7 @@ SEND = "incidents.tasks.page_send"
 RECONCILE = "incidents.tasks.page_reconcile"
 LOOKAHEAD = timedelta(seconds=10)  # the sweep rings what falls due before its next run
 SWEEP_BATCH = 500
+RUN_BUDGET_SECONDS = 10.0  # an engine run hands over to a fresh one after this long
 
 
 def _lease() -> timedelta:
@@ -67,12 +72,20 @@ def maintenance_until(*, service_id: int, at: datetime) -> datetime | None:
 
 
 def pages_create(
-    *, incident: Incident, people: list[Person], step: int, loop: int, fired_at: datetime
+    *,
+    incident: Incident,
+    people: list[Person],
+    step: int,
+    loop: int,
+    fired_at: datetime,
+    send_due: bool = False,
 ) -> list[Page]:
     """Create one pending page per person and matching notification rule; ring those due soon.
 
     Only verified contact methods are used. Low-urgency pages wait for the person's daytime.
     The unique key (incident, step, loop, person, rule) makes a second page impossible.
+    With `send_due`, pages already due are not rung: the caller sends them after commit (and if
+    it dies first, the sweep finds them due and not rung).
     """
     rules = (
         NotificationRule.objects.filter(
@@ -112,28 +125,121 @@ def pages_create(
             )
         )
     Page.objects.bulk_create(pages, ignore_conflicts=True)
-    created = Page.objects.filter(
-        incident=incident, step=step, loop=loop, person__in=people, state=Page.State.PENDING
+    created = list(
+        Page.objects.filter(
+            incident=incident, step=step, loop=loop, person__in=people, state=Page.State.PENDING
+        ).only("pk", "due_at")
     )
-    rung = [page.pk for page in created if ring(SEND, page.pk, due_at=page.due_at, now=fired_at)]
-    Page.objects.filter(pk__in=rung).update(rung_for=F("due_at"), rung_at=fired_at)
-    return list(created)
+    rung = [
+        page.pk
+        for page in created
+        if not (send_due and page.due_at <= fired_at)
+        and ring(SEND, page.pk, due_at=page.due_at, now=fired_at)
+    ]
+    if rung:
+        Page.objects.filter(pk__in=rung).update(rung_for=F("due_at"), rung_at=fired_at)
+    return created
+
+
+@dataclass(frozen=True)
+class Fired:
+    """An escalation step that fired: which incident, and its pages due at once."""
+
+    incident_id: int
+    due_pages: list[int] = field(default_factory=list)
+
+
+def _due_incident(queryset):
+    return _skip_locked(queryset.filter(status=Incident.Status.TRIGGERED)).select_related("service")
 
 
 @transaction.atomic
-def escalation_fire(*, incident_id: int, now: datetime) -> bool:
-    """Fire the escalation step that is due for this incident, once, whoever else tries."""
-    incident = (
-        _skip_locked(
-            Incident.objects.filter(
-                pk=incident_id, status=Incident.Status.TRIGGERED, esc_due_at__lte=now
+def escalation_fire(*, incident_id: int, now: datetime) -> Fired | None:
+    """Fire the escalation step that is due for this incident, once, whoever else tries.
+
+    Return what fired (None: nothing was due, or another worker holds it). Pages due at once
+    are left for the caller to send after commit (escalation_run does).
+    """
+    incident = _due_incident(Incident.objects.filter(pk=incident_id, esc_due_at__lte=now)).first()
+    return None if incident is None else _fire(incident, now)
+
+
+def escalation_fire_next(*, now: datetime) -> Fired | None:
+    """Fire the most overdue escalation step of any incident, skipping those others hold."""
+    with transaction.atomic():
+        incident = _due_incident(
+            Incident.objects.filter(esc_due_at__lte=now).order_by("esc_due_at")
+        ).first()
+        return None if incident is None else _fire(incident, now)
+
+
+def escalation_run(*, incident_id: int, now: datetime) -> Fired | None:
+    """Fire this incident's due step, then send its pages that are due now (one worker hop)."""
+    fired = escalation_fire(incident_id=incident_id, now=now)
+    if fired is not None:
+        _send_due(fired, now)
+    return fired
+
+
+def _send_due(fired: Fired, now: datetime) -> None:
+    for page_id in fired.due_pages:
+        page_send(page_id=page_id, now=now)
+
+
+def engine_run(*, clock: Callable[[], datetime], budget: float = RUN_BUDGET_SECONDS) -> int:
+    """Fire every escalation step that is due, most overdue first, sending each one's first pages
+    at once; return how many fired. Any number of runs may go at once: each takes the next step
+    nobody else holds. Past its budget a run rings for a fresh one and stops, so a long storm
+    does not keep one task (and its broker message) busy for minutes."""
+    deadline = time.monotonic() + budget
+    fired_count = 0
+    while True:
+        now = clock()
+        fired = escalation_fire_next(now=now)
+        if fired is None:
+            return fired_count
+        fired_count += 1
+        _send_due(fired, now)
+        if time.monotonic() > deadline:
+            ring_now(ENGINE, None)
+            return fired_count
+
+
+def _policy(incident: Incident, now: datetime) -> escalation.Policy | None:
+    """Return the incident's policy, copying the service's onto it when it first escalates.
+
+    The copy is taken by the first step, within a second of the trigger, so that the request
+    that opened the incident stays short; later edits of the policy never change it.
+    """
+    if incident.policy_snapshot is None:
+        service = incident.service
+        try:
+            snapshot = policy_snapshot(service.escalation_policy)
+        except escalation.EscalationError as error:
+            log.error("service %s: escalation policy unusable: %s", service, error)
+            _escalation_update(incident, {"esc_due_at": None})
+            timeline_add(
+                incident=incident,
+                kind=TimelineEntry.Kind.NOBODY,
+                at=now,
+                message=f"The escalation policy cannot be used ({error}); nobody was paged.",
             )
-        )
-        .select_related("service")
-        .first()
-    )
-    if incident is None:
-        return False
+            return None
+        if snapshot is None:
+            _escalation_update(incident, {"esc_due_at": None})
+            timeline_add(
+                incident=incident,
+                kind=TimelineEntry.Kind.NOBODY,
+                at=now,
+                message=f"{service} has no escalation policy: nobody was paged.",
+            )
+            return None
+        incident.policy_snapshot = snapshot
+        Incident.objects.filter(pk=incident.pk).update(policy_snapshot=snapshot)
+    return escalation.policy_from_snapshot(incident.policy_snapshot)
+
+
+def _fire(incident: Incident, now: datetime) -> Fired:
     held_until = maintenance_until(service_id=incident.service_id, at=now)
     if held_until is not None:
         _escalation_update(
@@ -145,24 +251,22 @@ def escalation_fire(*, incident_id: int, now: datetime) -> bool:
             at=now,
             message=f"{incident.service} is in maintenance until {held_until:%Y-%m-%d %H:%M} UTC.",
         )
-        return True
-    if incident.policy_snapshot is None:
-        _escalation_update(incident, {"esc_due_at": None})
-        timeline_add(
-            incident=incident,
-            kind=TimelineEntry.Kind.NOBODY,
-            at=now,
-            message=f"{incident.service} has no escalation policy: nobody was paged.",
-        )
-        return True
-    policy = escalation.policy_from_snapshot(incident.policy_snapshot)
+        return Fired(incident.pk)
+    policy = _policy(incident, now)
+    if policy is None:
+        return Fired(incident.pk)
     position = escalation.Position(incident.esc_step, incident.esc_loop, incident.esc_pass)
     advance = escalation.escalation_advance(policy, position, now)
     people, empty = targets_resolve(
         targets=advance.fire.targets, incident_number=incident.number, loop=position.loop, at=now
     )
     pages = pages_create(
-        incident=incident, people=people, step=position.step, loop=position.loop, fired_at=now
+        incident=incident,
+        people=people,
+        step=position.step,
+        loop=position.loop,
+        fired_at=now,
+        send_due=True,
     )
     fields = {"esc_due_at": None, "esc_rung_for": None, "esc_rung_at": None}
     if advance.next_position is not None:
@@ -188,7 +292,7 @@ def escalation_fire(*, incident_id: int, now: datetime) -> bool:
     )
     for note in empty:
         timeline_add(incident=incident, kind=TimelineEntry.Kind.NOBODY, at=now, message=note)
-    return True
+    return Fired(incident.pk, [page.pk for page in pages if page.due_at <= now])
 
 
 def _escalation_update(incident: Incident, fields: dict) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +22,11 @@ from oncall import clock
 TOKEN_BYTES = 24
 HINT_LENGTH = 6
 HEARTBEAT_MIN_INTERVAL_SECONDS = 60
+# Each web process remembers a recognised token this long, sparing a query per alert. The cost:
+# a token rotated out without grace, or a deleted integration, may be taken by other processes
+# for up to this long afterwards (the process that rotates forgets at once).
+TOKEN_CACHE_SECONDS = 2.0
+_recognised: dict[str, tuple[float, Integration]] = {}
 
 
 def _token_new() -> tuple[str, str]:
@@ -103,7 +109,20 @@ def integration_rotate(
     )
     for field in ("token_digest", "token_hint", "previous_token_digest", "previous_valid_until"):
         setattr(integration, field, getattr(locked, field))
+    tokens_forget()
     return token
+
+
+def tokens_forget() -> None:
+    """Forget every token this process recognised (after a rotation; between tests)."""
+    _recognised.clear()
+
+
+def _valid(integration: Integration, digest: str, now: datetime) -> bool:
+    if integration.token_digest == digest:
+        return True
+    until = integration.previous_valid_until
+    return integration.previous_token_digest == digest and until is not None and until > now
 
 
 def integration_authenticate(*, token: str, now: datetime) -> Integration | None:
@@ -112,13 +131,23 @@ def integration_authenticate(*, token: str, now: datetime) -> Integration | None
         return None
     # Looking up a SHA-256 of the token, never the token: timing reveals nothing usable.
     digest = token_digest(token)
-    return (
+    remembered = _recognised.get(digest)
+    if remembered is not None and remembered[0] > time.monotonic():
+        integration = remembered[1]
+        if _valid(integration, digest, now):
+            return integration
+    integration = (
         Integration.objects.select_related("service")
         .filter(
             Q(token_digest=digest) | Q(previous_token_digest=digest, previous_valid_until__gt=now)
         )
         .first()
     )
+    if integration is None:
+        _recognised.pop(digest, None)
+    else:
+        _recognised[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, integration)
+    return integration
 
 
 def integration_url(integration: Integration, token: str) -> str:

@@ -333,3 +333,67 @@ def test_a_heartbeat_that_stops_opens_an_incident(demo, workers):
     incident = Incident.objects.get(dedup_key=f"heartbeat-{integration.pk}")
     assert incident.severity == "critical" and incident.is_open
     assert TimelineEntry.objects.filter(incident=incident, kind="triggered").exists()
+
+
+@pytest.mark.django_db
+def test_a_burst_of_new_incidents_rings_the_engine_once_per_slice(
+    demo, rings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from incidents.services import doorbell
+
+    cache.clear()
+    instant = 1_800_000_000.012  # 12 ms into a 50 ms slice
+    monkeypatch.setattr(doorbell.time, "time", lambda: instant)
+    for n in range(20):
+        with django_capture_on_commit_callbacks(execute=True):
+            fire(key=f"burst-{n}")
+    engine_rings = [ring for ring in rings if ring[0] == doorbell.ENGINE]
+    assert engine_rings == [(doorbell.ENGINE, None)]
+    assert Incident.objects.filter(status="triggered", esc_due_at=T0).count() == 20
+
+
+@pytest.mark.django_db
+def test_the_engine_bell_starts_its_run_after_the_slice_so_it_sees_every_commit(
+    demo, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from incidents.services import doorbell
+
+    cache.clear()
+    sent = []
+    monkeypatch.setattr(doorbell, "_send", lambda task, pk, countdown: sent.append(countdown))
+    monkeypatch.setattr(doorbell.time, "time", lambda: 1_800_000_000.012)
+    with django_capture_on_commit_callbacks(execute=True):
+        fire(key="late-in-slice")
+    (countdown,) = sent
+    assert 0.038 + doorbell.BELL_MARGIN - 1e-6 <= countdown <= 0.038 + doorbell.BELL_MARGIN + 1e-6
+
+
+@pytest.mark.django_db
+def test_one_engine_run_fires_every_due_step_and_sends_first_pages_in_the_same_hop(
+    demo, recorded, rings
+):
+    incidents = [fire(service=name, key=f"run-{name}") for name in ("edge", "auth", "cdn")]
+    fired = engine.engine_run(clock=lambda: T0)
+    assert fired == 3
+    primary = on_call("Primary")
+    # Each incident's immediate pages (SMS and e-mail to the Primary on-call) went out in the run:
+    # no page_send task was needed for them.
+    assert sent_to(recorded).count(("sms", phone(primary))) == 3
+    assert not [ring for ring in rings if ring[0] == "incidents.tasks.page_send"]
+    for incident in incidents:
+        assert incident.pages.filter(state="sent").count() == 2
+        assert incident.pages.filter(state="pending", kind="voice").count() == 1
+    assert engine.engine_run(clock=lambda: T0) == 0  # nothing left: the next run finds nothing
+
+
+@pytest.mark.django_db
+def test_the_policy_is_copied_by_the_first_step_and_kept_from_then_on(demo, workers):
+    incident = fire()
+    assert incident.policy_snapshot is None  # the request that opened it did not copy it
+    workers.run(T0)
+    incident.refresh_from_db()
+    assert incident.policy_snapshot["steps"][0]["escalate_after_minutes"] == 5
