@@ -7,4 +7,9 @@ class IncidentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from incidents import checks  # noqa: F401 - registers the start-up checks
+        from incidents import (
+            checks,  # noqa: F401 - registers the start-up checks
+            signals,
+        )
+
+        signals.connect()

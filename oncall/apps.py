@@ -7,4 +7,9 @@ class OncallConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from oncall import checks  # noqa: F401 - registers the start-up checks
+        from oncall import (
+            checks,  # noqa: F401 - registers the start-up checks
+            signals,
+        )
+
+        signals.connect()

@@ -12,6 +12,25 @@ from oncall import rota
 from oncall.models import Layer, Override, Person, Schedule
 
 NEXT_HORIZON = timedelta(days=60)
+# The paging path keeps each schedule's compiled rota, with the overrides of a window around
+# the instant it was built for, while the schedule's version stands (oncall/signals.py).
+ROTA_WINDOW_BEFORE, ROTA_WINDOW_AFTER = timedelta(hours=1), timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class _CompiledRota:
+    version: int
+    since: datetime
+    until: datetime
+    rota: rota.Rota
+
+
+_compiled: dict[int, _CompiledRota] = {}
+
+
+def rotas_forget() -> None:
+    """Drop every compiled rota this process keeps (between tests; after restoring a database)."""
+    _compiled.clear()
 
 
 @dataclass(frozen=True)
@@ -150,15 +169,39 @@ def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None)
     return summaries
 
 
+def _rotas_at(at: datetime, schedule_ids: list[int]) -> dict[int, rota.Rota]:
+    """Return the rota of each existing schedule, compiled afresh only where it changed.
+
+    One query for the versions; the rotas themselves are fetched only when a schedule changed
+    or `at` is outside the window of overrides kept. A schedule changed between the version read
+    and the fetch is kept under the older version, so it is fetched again next time: never stale.
+    """
+    versions = dict(Schedule.objects.filter(pk__in=schedule_ids).values_list("pk", "version"))
+    stale = [
+        pk
+        for pk, version in versions.items()
+        if (kept := _compiled.get(pk)) is None
+        or kept.version != version
+        or not kept.since <= at < kept.until
+    ]
+    if stale:
+        since, until = at - ROTA_WINDOW_BEFORE, at + ROTA_WINDOW_AFTER
+        for schedule in schedules_with_rota(
+            since=since, until=until, schedules=Schedule.objects.filter(pk__in=stale)
+        ):
+            _compiled[schedule.pk] = _CompiledRota(
+                min(versions[schedule.pk], schedule.version), since, until, schedule_rota(schedule)
+            )
+    return {pk: _compiled[pk].rota for pk in versions if pk in _compiled}
+
+
 def oncall_people_at(*, at: datetime, schedule_ids: Iterable[int]) -> dict[int, Person | None]:
     """Return who is on call at `at` for each schedule id (None in a gap): the paging question,
-    with nothing about who is next."""
-    fetched = schedules_with_rota(
-        since=at,
-        until=at + timedelta(microseconds=1),
-        schedules=Schedule.objects.filter(pk__in=list(schedule_ids)),
-    )
-    answers = {schedule.pk: rota.on_call_at(schedule_rota(schedule), at) for schedule in fetched}
+    with nothing about who is next. Cheap when asked often: see _rotas_at."""
+    answers = {
+        pk: rota.on_call_at(compiled, at)
+        for pk, compiled in _rotas_at(at, list(schedule_ids)).items()
+    }
     people = _people(answers.values())
     return {pk: people.get(person) for pk, person in answers.items()}
 

@@ -29,13 +29,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _tokens_forgotten():
-    """Each test's integrations are its own: no token recognised in an earlier test survives."""
+def _process_memory_forgotten():
+    """Each test's database is its own: nothing recognised, compiled or copied in an earlier test
+    survives into the next."""
     from incidents.services.integrations import tokens_forget
+    from incidents.services.policies import snapshots_forget
+    from oncall.selectors import rotas_forget
 
-    tokens_forget()
+    for forget in (tokens_forget, rotas_forget, snapshots_forget):
+        forget()
     yield
-    tokens_forget()
+    for forget in (tokens_forget, rotas_forget, snapshots_forget):
+        forget()
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ class EscalationPolicy(models.Model):
         default=0, help_text="How many more times to run the steps when nobody acknowledges."
     )
     description = models.TextField(blank=True)
+    # Bumped by every change to the policy, its steps and targets (incidents/signals.py), so the
+    # engine may reuse its snapshot while the version stands.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.constants import OnConflict
 
 from incidents import escalation, render
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
-from incidents.services.doorbell import ENGINE, ring, ring_now
+from incidents.services.doorbell import ENGINE, MAX_COUNTDOWN, ring, ring_now
 from incidents.services.incidents import ESCALATE, escalation_schedule
 from incidents.services.policies import policy_snapshot
 from incidents.services.targets import targets_resolve
@@ -124,20 +125,27 @@ def pages_create(
                 created_at=fired_at,
             )
         )
-    Page.objects.bulk_create(pages, ignore_conflicts=True)
-    created = list(
-        Page.objects.filter(
-            incident=incident, step=step, loop=loop, person__in=people, state=Page.State.PENDING
-        ).only("pk", "due_at")
+    if not pages:
+        return []
+    for page in pages:
+        # Rung on commit below unless sent by the caller or left to the sweep (too far off):
+        # recorded now, in the same INSERT, so the sweep does not ring it again.
+        if not (send_due and page.due_at <= fired_at) and page.due_at - fired_at <= MAX_COUNTDOWN:
+            page.rung_for, page.rung_at = page.due_at, fired_at
+    returned = Page.objects._insert(
+        pages,
+        fields=[f for f in Page._meta.concrete_fields if not f.primary_key],
+        returning_fields=[Page._meta.get_field(f) for f in ("id", "person", "rule_id")],
+        on_conflict=OnConflict.IGNORE,
     )
-    rung = [
-        page.pk
-        for page in created
-        if not (send_due and page.due_at <= fired_at)
-        and ring(SEND, page.pk, due_at=page.due_at, now=fired_at)
-    ]
-    if rung:
-        Page.objects.filter(pk__in=rung).update(rung_for=F("due_at"), rung_at=fired_at)
+    ids = {(person, rule): pk for pk, person, rule in (row for row in returned if row)}
+    created = []  # the unique key may have turned some away: those are not ours to ring or send
+    for page in pages:
+        page.pk = ids.get((page.person_id, page.rule_id))
+        if page.pk is not None:
+            created.append(page)
+            if page.rung_for is not None:
+                ring(SEND, page.pk, due_at=page.due_at, now=fired_at)
     return created
 
 
@@ -146,11 +154,14 @@ class Fired:
     """An escalation step that fired: which incident, and its pages due at once."""
 
     incident_id: int
-    due_pages: list[int] = field(default_factory=list)
+    due_pages: list[Page] = field(default_factory=list)  # in memory, as created
 
 
 def _due_incident(queryset):
-    return _skip_locked(queryset.filter(status=Incident.Status.TRIGGERED)).select_related("service")
+    return _skip_locked(queryset.filter(status=Incident.Status.TRIGGERED)).select_related(
+        "service",
+        "service__escalation_policy",  # the policy's version: its snapshot is kept
+    )
 
 
 @transaction.atomic
@@ -182,8 +193,14 @@ def escalation_run(*, incident_id: int, now: datetime) -> Fired | None:
 
 
 def _send_due(fired: Fired, now: datetime) -> None:
-    for page_id in fired.due_pages:
-        page_send(page_id=page_id, now=now)
+    """Send the pages a step just created, from memory: the claim is the only read-back.
+
+    Had the incident been acknowledged or resolved meanwhile, its pending pages were cancelled
+    and the claim finds nothing.
+    """
+    for page in fired.due_pages:
+        if _claim(page.pk, now=now, state=Page.State.PENDING, due_at__lte=now):
+            _deliver(page, now=now)
 
 
 def engine_run(*, clock: Callable[[], datetime], budget: float = RUN_BUDGET_SECONDS) -> int:
@@ -292,7 +309,7 @@ def _fire(incident: Incident, now: datetime) -> Fired:
     )
     for note in empty:
         timeline_add(incident=incident, kind=TimelineEntry.Kind.NOBODY, at=now, message=note)
-    return Fired(incident.pk, [page.pk for page in pages if page.due_at <= now])
+    return Fired(incident.pk, [page for page in pages if page.due_at <= now])
 
 
 def _escalation_update(incident: Incident, fields: dict) -> None:

@@ -7,11 +7,32 @@ from datetime import timedelta
 from incidents import escalation
 from incidents.models import EscalationPolicy
 
+# Snapshots this process made, by policy id: (version, snapshot). Reused while the version stands.
+_snapshots: dict[int, tuple[int, dict]] = {}
+
+
+def snapshots_forget() -> None:
+    """Drop every snapshot this process keeps (between tests)."""
+    _snapshots.clear()
+
 
 def policy_snapshot(policy: EscalationPolicy | None) -> dict | None:
-    """Return the JSON snapshot of `policy` to copy onto a new incident (None: no policy)."""
+    """Return the JSON snapshot of `policy` to copy onto a new incident (None: no policy).
+
+    `policy` must be freshly read (its version current): a snapshot kept for that version is
+    reused; a policy changed since is read again.
+    """
     if policy is None:
         return None
+    kept = _snapshots.get(policy.pk)
+    if kept is not None and kept[0] == policy.version:
+        return kept[1]
+    snapshot = _snapshot_build(policy)
+    _snapshots[policy.pk] = (policy.version, snapshot)
+    return snapshot
+
+
+def _snapshot_build(policy: EscalationPolicy) -> dict:
     steps = policy.steps.prefetch_related("targets").order_by("position")
     return escalation.policy_to_snapshot(
         escalation.Policy(

@@ -20,6 +20,9 @@ class Schedule(models.Model):
         help_text="The zone the schedule is shown in by default.",
     )
     description = models.TextField(blank=True)
+    # Bumped by every change to the schedule's layers, members, restrictions and overrides
+    # (oncall/signals.py), so that a process may keep the compiled rota while it is unchanged.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

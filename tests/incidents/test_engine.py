@@ -140,9 +140,9 @@ def test_the_policy_runs_three_passes_then_stops(demo, recorded, workers):
 def test_a_running_escalation_keeps_the_policy_it_started_with(demo, workers):
     incident = fire()
     workers.run(T0)
-    EscalationStep.objects.filter(policy__name="Platform SRE default", position=0).update(
-        escalate_after_minutes=60
-    )
+    step = EscalationStep.objects.get(policy__name="Platform SRE default", position=0)
+    step.escalate_after_minutes = 60
+    step.save()  # as the admin does
     workers.run(T0 + 5 * MINUTE)
     assert incident.pages.filter(step=1).exists()
     later = fire(key="other", at=T0 + 6 * MINUTE)
