@@ -489,7 +489,6 @@ def lock_probe() -> None:
     from incidents.models import Incident, Integration, Service
     from incidents.services import engine
     from incidents.services.alerts import alerts_ingest
-    from incidents.services.policies import policy_snapshot
 
     service = Service.objects.select_related("escalation_policy").get(name="processing")
     integration = (
@@ -501,8 +500,7 @@ def lock_probe() -> None:
             service=service,
             dedup_key=f"probe-{now.timestamp()}-{n}",
             title="Lock probe",
-            created_at=now,
-            policy_snapshot=policy_snapshot(service.escalation_policy),
+            created_at=now,  # no policy snapshot: the first step copies it, as for an alert
             esc_due_at=now,
             esc_rung_for=now,  # not rung, and the sweep leaves it alone for 30 s
         )
@@ -677,13 +675,11 @@ PROFILED = [
     ("incidents/ingest/webhook.py", "parse", "  webhook parse"),
     ("incidents/ingest/alertmanager.py", "parse", "  alertmanager parse"),
     ("django/db/transaction.py", "__exit__", "  atomic exits (RELEASE, COMMIT, on_commit)"),
-    ("incidents/services/doorbell.py", "_send", "    Celery send_task (on commit)"),
+    ("incidents/services/doorbell.py", "_bell", "    engine doorbell (coalesced)"),
     ("incidents/services/alerts.py", "alerts_ingest", "  alerts_ingest body (before COMMIT)"),
-    ("incidents/services/alerts.py", "__init__", "    open-incident lookup (per request)"),
-    ("incidents/services/alerts.py", "_incident_open", "    _incident_open (insert, timeline)"),
-    ("incidents/services/alerts.py", "snapshot", "      policy snapshot (per request)"),
-    ("incidents/services/timeline.py", "timeline_add", "      timeline insert"),
-    ("django/db/models/query.py", "bulk_create", "    Alert bulk_create"),
+    ("incidents/services/alerts.py", "_incidents_insert", "    INSERT … ON CONFLICT incidents"),
+    ("incidents/services/alerts.py", "_incidents_open", "    read incidents already open"),
+    ("incidents/services/alerts.py", "_rows_insert", "    INSERT timeline entries, alerts"),
     ("django/http/response.py", "__init__", "  JsonResponse"),
 ]
 
@@ -714,24 +710,25 @@ def _profile(caller: WsgiCaller, path: str, bodies: list[bytes]) -> list[str]:
 
 
 ENGINE_PROFILED = [
-    ("incidents/services/engine.py", "escalation_fire", "escalation_fire"),
+    ("incidents/services/engine.py", "escalation_run", "escalation_run"),
+    ("incidents/services/engine.py", "escalation_fire", "escalation_fire (transaction)"),
     ("incidents/services/engine.py", "maintenance_until", "maintenance check"),
+    ("incidents/services/engine.py", "_policy", "policy (snapshot kept per version)"),
     ("incidents/services/targets.py", "targets_resolve", "targets_resolve"),
-    ("oncall/selectors.py", "oncall_at", "of which oncall_at (rota)"),
+    ("oncall/selectors.py", "_rotas_at", "of which rotas (kept per version)"),
     ("incidents/services/engine.py", "pages_create", "pages_create"),
-    ("incidents/services/timeline.py", "timeline_add", "timeline insert"),
-    ("incidents/services/doorbell.py", "_send", "and after it, on commit, Celery send_task"),
+    ("incidents/services/timeline.py", "timeline_add", "timeline inserts"),
+    ("incidents/services/engine.py", "_send_due", "first pages sent from memory"),
 ]
 
 
 def _engine_path() -> None:
-    """Statements and time of the two engine tasks behind every first page (workers stopped)."""
+    """Statements and time of the engine's work behind every first page (workers stopped)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from incidents.models import Incident, Page, Service
     from incidents.services import engine
-    from incidents.services.policies import policy_snapshot
 
     service = Service.objects.select_related("escalation_policy").get(name="processing")
     now = datetime.now(UTC)
@@ -740,46 +737,35 @@ def _engine_path() -> None:
             service=service,
             dedup_key=f"engine-{now.timestamp()}-{n}",
             title="Engine path",
-            created_at=now,
-            policy_snapshot=policy_snapshot(service.escalation_policy),
+            created_at=now,  # no policy snapshot: the first step copies it, as for an alert
             esc_due_at=now,
             esc_rung_for=now,
         )
         for n in range(18)
     )
-    counts: dict[str, int] = {}
-    fire_statements: list[str] = []
-    walls: dict[str, list[float]] = {"escalation_fire": [], "page_send": []}
-    cpus: dict[str, list[float]] = {"escalation_fire": [], "page_send": []}
+    statements: list[str] = []
+    walls, cpus = [], []
     for incident in made[:12]:
         with CaptureQueriesContext(connection) as captured:
             wall, cpu = time.perf_counter(), time.process_time()
-            engine.escalation_fire(incident_id=incident.pk, now=datetime.now(UTC))
-            walls["escalation_fire"].append(time.perf_counter() - wall)
-            cpus["escalation_fire"].append(time.process_time() - cpu)
-        counts.setdefault("escalation_fire", len(captured.captured_queries))
-        fire_statements = fire_statements or [q["sql"] for q in captured.captured_queries]
-        page = Page.objects.filter(incident=incident, state=Page.State.PENDING).order_by("due_at")
-        page = page.first()
-        if page is None:
-            continue
-        with CaptureQueriesContext(connection) as captured:
-            wall, cpu = time.perf_counter(), time.process_time()
-            engine.page_send(page_id=page.pk, now=datetime.now(UTC))
-            walls["page_send"].append(time.perf_counter() - wall)
-            cpus["page_send"].append(time.process_time() - cpu)
-        counts.setdefault("page_send", len(captured.captured_queries))
-    print("Engine, per first page (in-process, serial, workers stopped; median of 12):")
-    for name in walls:
-        print(
-            f"  {name:<16}: {counts.get(name, 0)} statements, "
-            f"{_ms(harness.percentile(walls[name], 0.5))} wall, "
-            f"{_ms(harness.percentile(cpus[name], 0.5))} CPU in this process"
-        )
+            engine.escalation_run(incident_id=incident.pk, now=datetime.now(UTC))
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        statements = statements or [q["sql"] for q in captured.captured_queries]
+    pages = Page.objects.filter(incident__in=made[:12], state=Page.State.SENT).count()
+    print(
+        "Engine, per incident: escalation_run = fire the first step + send its due pages "
+        "(in-process, serial, workers stopped; median of 12, the first compiles the rota):"
+    )
+    print(
+        f"  {len(statements)} statements for the first, {_ms(harness.percentile(walls, 0.5))} "
+        f"wall, {_ms(harness.percentile(cpus, 0.5))} CPU; {pages / 12:.1f} pages sent each"
+    )
+    print(f"  statements: {_summary(statements)}")
     profiler = cProfile.Profile()
     profiler.enable()
     for incident in made[12:]:
-        engine.escalation_fire(incident_id=incident.pk, now=datetime.now(UTC))
+        engine.escalation_run(incident_id=incident.pk, now=datetime.now(UTC))
     profiler.disable()
     stats = pstats.Stats(profiler).stats
     shares = {label: 0.0 for _, _, label in ENGINE_PROFILED}
@@ -788,8 +774,7 @@ def _engine_path() -> None:
             if function == name and filename.endswith(suffix):
                 shares[label] += cum
     total = shares[ENGINE_PROFILED[0][2]] or 1.0
-    print(f"  escalation_fire statements: {_summary(fire_statements)}")
-    print(f"  escalation_fire, cProfile over {len(made) - 12} (share of its body):")
+    print(f"  escalation_run, cProfile over {len(made) - 12} (share of its body):")
     print("    " + ", ".join(f"{label} {cum / total:.0%}" for label, cum in shares.items()))
     Incident.objects.filter(pk__in=[i.pk for i in made]).update(
         status=Incident.Status.RESOLVED, esc_due_at=None

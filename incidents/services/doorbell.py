@@ -54,9 +54,16 @@ def ring_now(task: str, object_id: int | None, countdown: float = 0) -> None:
     _send(task, object_id, countdown)
 
 
+_rung_slice = -1  # the last slice this process rang, or saw rung: no need to ask the cache again
+
+
 def _bell() -> None:
+    global _rung_slice
     instant = time.time()  # after the commit: this slice's run will see what it wrote
     slice_ = math.floor(instant / BELL_SECONDS)
+    if slice_ == _rung_slice:
+        return
+    _rung_slice = slice_
     try:
         first = cache.add(f"plantao:bell:{slice_}", 1, timeout=10)
     except Exception:  # noqa: BLE001 - no cache: ring anyway, a spare run costs little

@@ -251,8 +251,7 @@ def _policy(incident: Incident, now: datetime) -> escalation.Policy | None:
                 message=f"{service} has no escalation policy: nobody was paged.",
             )
             return None
-        incident.policy_snapshot = snapshot
-        Incident.objects.filter(pk=incident.pk).update(policy_snapshot=snapshot)
+        incident.policy_snapshot = snapshot  # saved with the step's own update, in _fire
     return escalation.policy_from_snapshot(incident.policy_snapshot)
 
 
@@ -293,7 +292,7 @@ def _fire(incident: Incident, now: datetime) -> Fired:
             "esc_pass": advance.next_position.pass_,
             **escalation_schedule(incident=incident, due_at=advance.next_due, now=now),
         }
-    _escalation_update(incident, fields)
+    _escalation_update(incident, {**fields, "policy_snapshot": incident.policy_snapshot})
     names = ", ".join(p.display_name for p in people) or "nobody"
     timeline_add(
         incident=incident,
