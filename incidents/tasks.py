@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from incidents.services import engine
+from incidents.services import engine, pages
 from oncall import clock
 
 
@@ -18,12 +18,12 @@ def escalation_fire(incident_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def page_send(page_id: int) -> None:
-    engine.page_send(page_id=page_id, now=clock.now())
+    pages.page_send(page_id=page_id, now=clock.now())
 
 
 @shared_task(ignore_result=True)
 def page_reconcile(page_id: int) -> None:
-    engine.page_reconcile(page_id=page_id, now=clock.now())
+    pages.page_reconcile(page_id=page_id, now=clock.now())
 
 
 @shared_task(ignore_result=True)

@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from incidents.models import Incident, Page, Responder, TimelineEntry
 from incidents.services.doorbell import ring
+from incidents.services.pages import pages_create
 from incidents.services.timeline import timeline_add
 from oncall.models import Person
 
@@ -217,8 +218,6 @@ def incident_add_responder(
 
 
 def _responder_page(*, incident, person, now, added_by=None) -> None:
-    from incidents.services.engine import pages_create
-
     loop = _next_loop(incident)
     Responder.objects.update_or_create(
         incident=incident,

@@ -20,14 +20,26 @@ def _team_member_ids(team_id: int) -> list[int]:
 
 
 def targets_resolve(
-    *, targets: tuple[escalation.Target, ...], incident_number: int, loop: int, at: datetime
+    *,
+    targets: tuple[escalation.Target, ...],
+    incident_number: int,
+    loop: int,
+    at: datetime,
+    on_call: dict[int, Person | None] | None = None,
 ) -> tuple[list[Person], list[str]]:
-    """Return the people to page for `targets` at `at`, and a note for each target with nobody."""
+    """Return the people to page for `targets` at `at`, and a note for each target with nobody.
+
+    `on_call`: who is on call at `at` for the schedules targeted, when the caller asked already
+    (for several incidents at once); asked here otherwise.
+    """
     ids: list[int] = []
     empty: list[str] = []
     known: dict[int, Person] = {}  # people already fetched, not to be fetched again
-    schedule_ids = [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
-    on_call = selectors.oncall_people_at(at=at, schedule_ids=schedule_ids) if schedule_ids else {}
+    if on_call is None:
+        schedule_ids = [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
+        on_call = (
+            selectors.oncall_people_at(at=at, schedule_ids=schedule_ids) if schedule_ids else {}
+        )
     for target in targets:
         if target.kind == escalation.TargetKind.PERSON:
             ids.append(target.id)

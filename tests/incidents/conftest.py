@@ -7,7 +7,7 @@ import pytest
 from incidents.demo import demo_load
 from incidents.models import Incident, Integration, Page
 from incidents.models.integrations import token_digest
-from incidents.services import doorbell, engine
+from incidents.services import doorbell, engine, pages
 from oncall.channels.recording import sends
 
 # A Wednesday in winter: Lisbon covers Primary from 08:00 to 16:00 UTC.
@@ -69,7 +69,7 @@ class Workers:
             for pk in Page.objects.filter(state="pending", due_at__lte=at).values_list(
                 "pk", flat=True
             ):
-                engine.page_send(page_id=pk, now=at)
+                pages.page_send(page_id=pk, now=at)
         self.frozen_now(until)
 
 

@@ -38,7 +38,7 @@ from incidents.models import (
     Service,
     TimelineEntry,
 )
-from incidents.services import doorbell, engine
+from incidents.services import doorbell, engine, pages
 from incidents.services.alerts import alerts_ingest
 from incidents.services.incidents import incident_acknowledge
 from incidents.services.integrations import integration_create
@@ -136,21 +136,21 @@ def test_fifty_concurrent_claimers_send_each_page_once(rings, recorded):
         trigger(integration, f"claim-{n}", T0)
     for pk in Incident.objects.values_list("pk", flat=True):
         assert engine.escalation_fire(incident_id=pk, now=T0)
-    pages = list(Page.objects.values_list("pk", flat=True))
-    assert len(pages) >= 100
+    made = list(Page.objects.values_list("pk", flat=True))
+    assert len(made) >= 100
     due = T0 + timedelta(minutes=4)  # past the voice rule's 3 minutes: every page is due
 
     def work(thread):
-        order = pages[:]
+        order = made[:]
         random.Random(thread).shuffle(order)
         for pk in order:
-            engine.page_send(page_id=pk, now=due)
+            pages.page_send(page_id=pk, now=due)
 
     concurrently(work)
 
     sent = Counter(s["reference"] for s in recorded())
     assert [ref for ref, n in sent.items() if n > 1] == []
-    assert set(sent) == {Page(pk=pk).reference for pk in pages}
+    assert set(sent) == {Page(pk=pk).reference for pk in made}
     assert set(Page.objects.values_list("state", flat=True)) == {Page.State.SENT}
     assert set(Page.objects.values_list("attempts", flat=True)) == {1}
 
@@ -285,10 +285,10 @@ def engine_settled():
 
 
 def engine_state(fleet) -> str:
-    pages = dict(Page.objects.values_list("state").annotate(n=Count("pk")))
+    states = dict(Page.objects.values_list("state").annotate(n=Count("pk")))
     unfired = Incident.objects.filter(status="triggered", esc_step=0, esc_loop=0).count()
     return (
-        f"incidents {Incident.objects.count()}, unfired {unfired}, pages {pages}, "
+        f"incidents {Incident.objects.count()}, unfired {unfired}, pages {states}, "
         f"recorded {len(sends(fleet.recording))}\n{fleet.log_tail()}"
     )
 
@@ -423,8 +423,8 @@ VISIBILITY_TIMEOUT = timedelta(seconds=300)
 TASKS = {
     "incidents.tasks.engine_run": lambda _, at: engine.engine_run(clock=lambda: at),
     "incidents.tasks.escalation_fire": lambda pk, at: engine.escalation_run(incident_id=pk, now=at),
-    "incidents.tasks.page_send": lambda pk, at: engine.page_send(page_id=pk, now=at),
-    "incidents.tasks.page_reconcile": lambda pk, at: engine.page_reconcile(page_id=pk, now=at),
+    "incidents.tasks.page_send": lambda pk, at: pages.page_send(page_id=pk, now=at),
+    "incidents.tasks.page_reconcile": lambda pk, at: pages.page_reconcile(page_id=pk, now=at),
 }
 
 

@@ -14,7 +14,7 @@ from incidents.models import (
     Service,
     TimelineEntry,
 )
-from incidents.services import engine
+from incidents.services import engine, pages
 from incidents.services.alerts import alerts_ingest
 from incidents.services.incidents import (
     incident_acknowledge,
@@ -264,7 +264,7 @@ def test_a_page_is_sent_once_however_often_its_doorbell_rings(demo, recorded, wo
     workers.run(T0)
     page = Page.objects.filter(kind="sms").first()
     for _ in range(5):
-        assert engine.page_send(page_id=page.pk, now=T0 + MINUTE) is None
+        assert pages.page_send(page_id=page.pk, now=T0 + MINUTE) is None
     assert [s["reference"] for s in recorded()].count(page.reference) == 1
 
 
@@ -274,10 +274,10 @@ def test_a_page_whose_sender_died_after_sending_is_not_sent_again(demo, recorded
     engine.escalation_fire(incident_id=Incident.objects.get().pk, now=T0)
     page = Page.objects.filter(kind="sms").first()
     # The worker sent it, then died before writing "sent": the record and the row disagree.
-    engine.page_send(page_id=page.pk, now=T0)
+    pages.page_send(page_id=page.pk, now=T0)
     Page.objects.filter(pk=page.pk).update(state="sending", lease_until=T0 + MINUTE)
-    assert engine.page_reconcile(page_id=page.pk, now=T0 + 30 * MINUTE / 60) is None  # leased
-    assert engine.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
+    assert pages.page_reconcile(page_id=page.pk, now=T0 + 30 * MINUTE / 60) is None  # leased
+    assert pages.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
     assert [s["reference"] for s in recorded()].count(page.reference) == 1
 
 
@@ -287,7 +287,7 @@ def test_a_page_whose_sender_died_before_sending_is_sent_by_reconciliation(demo,
     engine.escalation_fire(incident_id=Incident.objects.get().pk, now=T0)
     page = Page.objects.filter(kind="sms").first()
     Page.objects.filter(pk=page.pk).update(state="sending", lease_until=T0 + MINUTE)
-    assert engine.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
+    assert pages.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
     assert [s["reference"] for s in recorded()].count(page.reference) == 1
 
 
@@ -297,7 +297,7 @@ def test_the_console_channel_cannot_reconcile_so_the_page_fails_rather_than_repe
     engine.escalation_fire(incident_id=Incident.objects.get().pk, now=T0)
     page = Page.objects.filter(kind="sms").first()
     Page.objects.filter(pk=page.pk).update(state="sending", lease_until=T0)
-    assert engine.page_reconcile(page_id=page.pk, now=T0 + MINUTE) == "failed"
+    assert pages.page_reconcile(page_id=page.pk, now=T0 + MINUTE) == "failed"
     page.refresh_from_db()
     assert "outcome unknown" in page.error
 
@@ -399,3 +399,33 @@ def test_the_policy_is_copied_by_the_first_step_and_kept_from_then_on(demo, work
     workers.run(T0)
     incident.refresh_from_db()
     assert incident.policy_snapshot["steps"][0]["escalate_after_minutes"] == 5
+
+
+@pytest.mark.django_db
+def test_steps_fired_together_keep_each_incident_to_its_own_service_and_policy(
+    demo, recorded, rings
+):
+    edge, auth = Service.objects.get(name="edge"), Service.objects.get(name="auth")
+    MaintenanceWindow.objects.create(service=edge, start=T0 - MINUTE, end=T0 + 30 * MINUTE)
+    Service.objects.filter(name="cdn").update(escalation_policy=None)
+    held = [fire(service="edge", key=f"held-{n}") for n in range(3)]
+    paged = [fire(service="auth", key=f"paged-{n}") for n in range(engine.FIRE_BATCH * 2)]
+    orphan = fire(service="cdn", key="no-policy")
+
+    assert engine.engine_run(clock=lambda: T0) == len(held) + len(paged) + 1
+
+    primary = on_call("Primary")
+    assert sent_to(recorded).count(("sms", phone(primary))) == len(paged)
+    for incident in paged:
+        assert {p.person_id for p in incident.pages.all()} == {primary.pk}
+        incident.refresh_from_db()
+        assert incident.esc_step == 1 and incident.esc_due_at == T0 + 5 * MINUTE
+        assert incident.timeline.filter(kind="escalated").count() == 1
+    for incident in held:
+        incident.refresh_from_db()
+        assert not incident.pages.exists() and incident.esc_due_at == T0 + 30 * MINUTE
+        assert incident.timeline.filter(kind="held").count() == 1
+    orphan.refresh_from_db()
+    assert not orphan.pages.exists() and orphan.esc_due_at is None
+    assert "no escalation policy" in orphan.timeline.get(kind="nobody").message
+    assert auth.incidents.count() == len(paged)

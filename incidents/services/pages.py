@@ -1,0 +1,263 @@
+"""Pages: create them from people's notification rules, send each once, record what happened.
+
+A page is a row unique on (incident, step, loop, person, rule): a second send is impossible.
+Sending claims the row with a conditional UPDATE (pending -> sending, with a lease); a sender
+that dies mid-send leaves it "sending" until reconciliation asks the channel what it has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.db.models.constants import OnConflict
+
+from incidents import render
+from incidents.models import Incident, Page, TimelineEntry
+from incidents.services.doorbell import MAX_COUNTDOWN, ring
+from incidents.services.timeline import timeline_add
+from oncall import fatigue
+from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
+from oncall.channels.registry import channel_for
+from oncall.models import NotificationRule, Person
+
+log = logging.getLogger(__name__)
+
+SEND = "incidents.tasks.page_send"
+
+
+def _lease() -> timedelta:
+    """How long a claimed page may stay "sending" before it is reconciled."""
+    return timedelta(seconds=settings.PLANTAO_ENGINE_LEASE_SECONDS)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Page `people` for `incident`, as step `step` of loop `loop` (step -1: a responder)."""
+
+    incident: Incident
+    people: list[Person]
+    step: int
+    loop: int
+
+
+def pages_create_many(
+    requests: Iterable[PageRequest], *, fired_at: datetime, send_due: bool = False
+) -> dict[int, list[Page]]:
+    """Create one pending page per person and matching notification rule; ring those due soon.
+
+    Return the pages created, by incident id. Three statements whatever the number of
+    requests: the rules, the pages already waiting, one INSERT. Only verified contact methods
+    are used. Low-urgency pages wait for the person's daytime. The unique key (incident, step,
+    loop, person, rule) makes a second page impossible. With `send_due`, pages already due are
+    not rung: the caller sends them after commit (and if it dies first, the sweep finds them due
+    and not rung).
+    """
+    requests = [r for r in requests if r.people]
+    created: dict[int, list[Page]] = {r.incident.pk: [] for r in requests}
+    if not requests:
+        return created
+    people = {p.pk for r in requests for p in r.people}
+    rules: dict[tuple[int, str], list[NotificationRule]] = {}
+    for rule in (
+        NotificationRule.objects.filter(
+            person__in=people,
+            urgency__in={r.incident.urgency for r in requests},
+            contact_method__verified_at__isnull=False,
+        )
+        .select_related("contact_method")
+        .order_by("person_id", "delay_minutes", "id")
+    ):
+        rules.setdefault((rule.person_id, rule.urgency), []).append(rule)
+    # A page still waiting to go out (say, for the person's morning) is not queued twice.
+    waiting = set(
+        Page.objects.filter(
+            incident__in=list(created), person__in=people, state=Page.State.PENDING
+        ).values_list("incident_id", "person_id", "rule_id")
+    )
+    pages = []
+    for request in requests:
+        incident = request.incident
+        for person in request.people:
+            for rule in rules.get((person.pk, incident.urgency), ()):
+                if (incident.pk, person.pk, rule.pk) in waiting:
+                    continue
+                due = fired_at + timedelta(minutes=rule.delay_minutes)
+                if incident.urgency == "low":
+                    due = fatigue.next_daytime(due, person.time_zone)
+                page = Page(
+                    incident=incident,
+                    step=request.step,
+                    loop=request.loop,
+                    person=person,
+                    rule_id=rule.pk,
+                    contact_method=rule.contact_method,
+                    kind=rule.contact_method.kind,
+                    address=rule.contact_method.address,
+                    urgency=incident.urgency,
+                    due_at=due,
+                    created_at=fired_at,
+                )
+                # Rung on commit below unless sent by the caller or left to the sweep (too far
+                # off): recorded now, in the same INSERT, so the sweep does not ring it again.
+                if not (send_due and due <= fired_at) and due - fired_at <= MAX_COUNTDOWN:
+                    page.rung_for, page.rung_at = due, fired_at
+                pages.append(page)
+    if not pages:
+        return created
+    returned = Page.objects._insert(
+        pages,
+        fields=[f for f in Page._meta.concrete_fields if not f.primary_key],
+        returning_fields=[
+            Page._meta.get_field(f) for f in ("id", "incident", "step", "loop", "person", "rule_id")
+        ],
+        on_conflict=OnConflict.IGNORE,
+    )
+    ids = {tuple(key): pk for pk, *key in (row for row in returned if row)}
+    for page in pages:  # the unique key may have turned some away: not ours to ring or send
+        page.pk = ids.get((page.incident_id, page.step, page.loop, page.person_id, page.rule_id))
+        if page.pk is not None:
+            created[page.incident_id].append(page)
+            if page.rung_for is not None:
+                ring(SEND, page.pk, due_at=page.due_at, now=fired_at)
+    return created
+
+
+def pages_create(
+    *,
+    incident: Incident,
+    people: list[Person],
+    step: int,
+    loop: int,
+    fired_at: datetime,
+    send_due: bool = False,
+) -> list[Page]:
+    """Create the pages of one incident's step (see pages_create_many)."""
+    return pages_create_many(
+        [PageRequest(incident, people, step, loop)], fired_at=fired_at, send_due=send_due
+    ).get(incident.pk, [])
+
+
+def pages_send_created(pages: Iterable[Page], *, now: datetime) -> None:
+    """Send pages just created, from memory: the claim is the only read-back.
+
+    Had the incident been acknowledged or resolved meanwhile, its pending pages were cancelled
+    and the claim finds nothing.
+    """
+    for page in pages:
+        if _claim(page.pk, now=now, state=Page.State.PENDING, due_at__lte=now):
+            _deliver(page, now=now)
+
+
+def _message(page: Page) -> Message:
+    incident = page.incident
+    words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
+    return Message(
+        reference=page.reference,
+        kind=page.kind,
+        address=page.address,
+        subject=render.page_subject(**words),
+        body=render.page_sms(**words),
+    )
+
+
+def _claim(page_id: int, *, now: datetime, **condition) -> bool:
+    return bool(
+        Page.objects.filter(pk=page_id, **condition).update(
+            state=Page.State.SENDING, lease_until=now + _lease(), attempts=F("attempts") + 1
+        )
+    )
+
+
+def page_send(*, page_id: int, now: datetime) -> str | None:
+    """Send one due page, once: claim it, hand it to its channel, record what happened."""
+    if not _claim(page_id, now=now, state=Page.State.PENDING, due_at__lte=now):
+        return None
+    page = Page.objects.select_related("incident", "person").get(pk=page_id)
+    if page.incident.status != Incident.Status.TRIGGERED and page.step >= 0:
+        Page.objects.filter(pk=page_id, state=Page.State.SENDING).update(
+            state=Page.State.CANCELLED, lease_until=None
+        )
+        return Page.State.CANCELLED
+    return _deliver(page, now=now)
+
+
+def _deliver(page: Page, *, now: datetime) -> str | None:
+    channel = channel_for(page.kind)
+    try:
+        result = channel.send(_message(page))
+    except OutcomeUnknown as error:
+        # Leave it "sending": once its lease runs out, reconciliation asks the provider.
+        log.warning("page %s: outcome unknown (%s)", page.pk, error)
+        return None
+    except ChannelError as error:
+        return page_failed(page=page, reason=error.reason, now=now)
+    return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
+
+
+def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> str:
+    """Record that the channel took the page, with the person's local time (fatigue)."""
+    local, interruption = fatigue.interruption_at(now, page.person.time_zone)
+    state = Page.State.DELIVERED if status == "delivered" else Page.State.SENT
+    changed = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+        state=state,
+        provider_id=provider_id,
+        sent_at=now,
+        delivered_at=now if state == Page.State.DELIVERED else None,
+        lease_until=None,
+        local_time=local.isoformat(timespec="seconds"),
+        interruption=interruption,
+        error="",
+    )
+    if changed:
+        timeline_add(
+            incident=page.incident_id,
+            kind=TimelineEntry.Kind.PAGE_SENT,
+            at=now,
+            message=f"{page.kind} to {page.person.display_name} "
+            f"({interruption} hours, {local:%H:%M} there).",
+            data={"page": page.pk, "kind": page.kind, "person": page.person_id},
+        )
+    return state
+
+
+def page_failed(*, page: Page, reason: str, now: datetime) -> str:
+    """Record that the page cannot go out, and why."""
+    changed = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+        state=Page.State.FAILED, failed_at=now, error=reason[:500], lease_until=None
+    )
+    if changed:
+        timeline_add(
+            incident=page.incident_id,
+            kind=TimelineEntry.Kind.PAGE_FAILED,
+            at=now,
+            message=f"{page.kind} to {page.person.display_name} failed: {reason}",
+            data={"page": page.pk},
+        )
+    return Page.State.FAILED
+
+
+def page_reconcile(*, page_id: int, now: datetime) -> str | None:
+    """Settle a page whose sender vanished mid-send: ask the provider, never send blindly twice."""
+    if not _claim(page_id, now=now, state=Page.State.SENDING, lease_until__lt=now):
+        return None
+    page = Page.objects.select_related("incident", "person").get(pk=page_id)
+    channel = channel_for(page.kind)
+    try:
+        known = channel.lookup(page.reference)
+    except LookupUnsupported:
+        return page_failed(
+            page=page, reason="outcome unknown and the channel cannot tell; not repeated", now=now
+        )
+    if known is not None:
+        return page_sent(page=page, provider_id=known.provider_id, status=known.status, now=now)
+    if page.incident.status != Incident.Status.TRIGGERED and page.step >= 0:
+        Page.objects.filter(pk=page_id, state=Page.State.SENDING).update(
+            state=Page.State.CANCELLED, lease_until=None
+        )
+        return Page.State.CANCELLED
+    return _deliver(page, now=now)
