@@ -516,7 +516,8 @@ def lock_probe() -> None:
     with psycopg.connect(**_dsn()) as other:
         other.execute(sql, params).fetchall()
         fired = engine.escalation_fire(incident_id=second.pk, now=datetime.now(UTC))
-        threading.Timer(hold, other.rollback).start()
+        release = threading.Timer(hold, other.rollback)
+        release.start()
         started = time.perf_counter()
         alerts_ingest(
             integration=integration,
@@ -524,6 +525,7 @@ def lock_probe() -> None:
             now=datetime.now(UTC),
         )
         blocked = time.perf_counter() - started
+        release.join()  # the lock is released before its connection closes
     lock = sql[sql.rindex("FOR ") :] if "FOR " in sql else "no row lock"
     joined = ' JOIN "incidents_service"' in sql
     print(
@@ -533,8 +535,8 @@ def lock_probe() -> None:
     )
     skipped = f" (skipped: re-rung only once {engine._stuck().total_seconds():.0f} s overdue)"
     print(
-        f"  escalation_fire for a second incident of the same service returned {fired}"
-        f"{'' if fired else skipped}"
+        f"  escalation_fire for a second incident of the same service "
+        f"{'fired it' if fired is not None else 'returned None'}{'' if fired else skipped}"
     )
     waited = " (blocked: the deferred foreign-key check at COMMIT needs the service row)"
     print(
@@ -762,6 +764,23 @@ def _engine_path() -> None:
         f"wall, {_ms(harness.percentile(cpus, 0.5))} CPU; {pages / 12:.1f} pages sent each"
     )
     print(f"  statements: {_summary(statements)}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for incident in made[12:]:
+        engine.escalation_run(incident_id=incident.pk, now=datetime.now(UTC))
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    shares = {label: 0.0 for _, _, label in ENGINE_PROFILED}
+    for (filename, _, function), (_, _, _, cum, _) in stats.items():
+        for suffix, name, label in ENGINE_PROFILED:
+            if function == name and filename.endswith(suffix):
+                shares[label] += cum
+    total = shares[ENGINE_PROFILED[0][2]] or 1.0
+    print(f"  escalation_run, cProfile over {len(made) - 12} (share of its body):")
+    print("    " + ", ".join(f"{label} {cum / total:.0%}" for label, cum in shares.items()))
+    Incident.objects.filter(pk__in=[i.pk for i in made]).update(
+        status=Incident.Status.RESOLVED, esc_due_at=None
+    )
     batch = Incident.objects.bulk_create(
         Incident(
             service=service,
@@ -784,23 +803,6 @@ def _engine_path() -> None:
         "per incident, its first pages sent"
     )
     Incident.objects.filter(pk__in=[i.pk for i in batch]).update(
-        status=Incident.Status.RESOLVED, esc_due_at=None
-    )
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for incident in made[12:]:
-        engine.escalation_run(incident_id=incident.pk, now=datetime.now(UTC))
-    profiler.disable()
-    stats = pstats.Stats(profiler).stats
-    shares = {label: 0.0 for _, _, label in ENGINE_PROFILED}
-    for (filename, _, function), (_, _, _, cum, _) in stats.items():
-        for suffix, name, label in ENGINE_PROFILED:
-            if function == name and filename.endswith(suffix):
-                shares[label] += cum
-    total = shares[ENGINE_PROFILED[0][2]] or 1.0
-    print(f"  escalation_run, cProfile over {len(made) - 12} (share of its body):")
-    print("    " + ", ".join(f"{label} {cum / total:.0%}" for label, cum in shares.items()))
-    Incident.objects.filter(pk__in=[i.pk for i in made]).update(
         status=Incident.Status.RESOLVED, esc_due_at=None
     )
 

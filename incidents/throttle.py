@@ -22,12 +22,13 @@ def _count(key: str) -> int:
     """Count one more request in the window `key`; return the count so far."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        # One round trip: INCR and EXPIRE pipelined (Django's incr would take two).
+        # One round trip (Django's incr takes two): INCR, then EXPIRE once, by the request that
+        # opened the window. Each window has a key of its own, so a key whose EXPIRE was lost
+        # is never counted on again.
         client = cache._cache.get_client(key, write=True)
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, WINDOW_TTL_SECONDS)
-        count, _ = pipe.execute()
+        count = client.incr(key)
+        if count == 1:
+            client.expire(key, WINDOW_TTL_SECONDS)
         return count
     if cache.add(key, 1, timeout=WINDOW_TTL_SECONDS):
         return 1

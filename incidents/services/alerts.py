@@ -8,6 +8,7 @@ any number of racing requests exactly one opens the incident and the others join
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from incidents.services.incidents import incident_acknowledge, incident_resolve
 
 LAST_SEEN_PRECISION = timedelta(seconds=60)  # spare the integration's row a write per request
 INSERT_ATTEMPTS = 3  # a conflicting incident resolved meanwhile: insert again
+SEEN_OPEN_SECONDS, SEEN_OPEN_MAX = 1.0, 10_000
+_seen_open: dict[tuple[int, str], float] = {}  # (service id, key) -> until when it is a hint
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,16 @@ def _triggers(
     found: dict[str, int] = {}
     opened: set[str] = set()
     wanted = list(events)
+    # Keys this process saw open a moment ago are likely open still (an alert storm): read
+    # first, which spares the INSERT that would only conflict. Only the order of the two
+    # statements depends on this memory, never the outcome.
+    clock = time.monotonic()
+    if any(_seen_open.get((service.pk, key), 0.0) > clock for key in wanted):
+        found |= _incidents_open(service, wanted)
+        wanted = [key for key in wanted if key not in found]
     for _ in range(INSERT_ATTEMPTS):
+        if not wanted:
+            break
         inserted = _incidents_insert([_incident_row(service, k, events[k], now) for k in wanted])
         found |= inserted
         opened |= set(inserted)
@@ -103,6 +115,9 @@ def _triggers(
             break
     else:
         raise RuntimeError(f"could not open or find incidents for {wanted!r}")
+    if len(_seen_open) > SEEN_OPEN_MAX:
+        _seen_open.clear()
+    _seen_open.update(((service.pk, key), clock + SEEN_OPEN_SECONDS) for key in found)
     if opened:
         _rows_insert(
             TimelineEntry,
