@@ -1,8 +1,9 @@
-"""Inbound alert endpoints (CONTRACT.md); the project's urls.py includes these at the root."""
+"""Inbound alert endpoints and /metrics (CONTRACT.md); the project's urls.py includes these at
+the root."""
 
 from django.urls import path
 
-from incidents.views import ingest
+from incidents.views import ingest, metrics
 
 app_name = "incidents"
 
@@ -27,4 +28,5 @@ urlpatterns = [
     ),
     path("integrations/heartbeat/<str:token>/", ingest.heartbeat_receive, name="ingest-heartbeat"),
     path("v2/enqueue", ingest.pagerduty_enqueue, name="ingest-pagerduty"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

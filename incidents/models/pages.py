@@ -68,6 +68,10 @@ class Page(models.Model):
                 name="page_sending_lease",
                 condition=models.Q(state="sending"),
             ),
+            # Fatigue over recent days (GET /metrics, and the reports to come).
+            models.Index(
+                fields=["sent_at"], name="page_sent_at", condition=models.Q(sent_at__isnull=False)
+            ),
         ]
 
     def __str__(self):

@@ -1,0 +1,99 @@
+"""Plantão's own health for Prometheus (GET /metrics): how much the engine has due and how late
+it is, what is stuck, how many incidents are open, and the interruptions of the last day.
+
+Every figure is read from the database when scraped (a handful of indexed queries), so it is the
+same whichever web process answers and needs no shared state between processes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Min
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from incidents.models import Incident, Page
+from oncall import clock, health
+
+FATIGUE_WINDOW = timedelta(hours=24)
+
+
+def _age(now: datetime, since: datetime | None) -> float:
+    return max(0.0, (now - since).total_seconds()) if since is not None else 0.0
+
+
+def engine_figures(*, now: datetime) -> dict:
+    """Return the engine's backlog and health at `now`, as plain numbers."""
+    due = Incident.objects.filter(status=Incident.Status.TRIGGERED, esc_due_at__lte=now).aggregate(
+        n=Count("pk"), oldest=Min("esc_due_at")
+    )
+    pending = Page.objects.filter(state=Page.State.PENDING, due_at__lte=now).aggregate(
+        n=Count("pk"), oldest=Min("due_at")
+    )
+    open_ = dict(
+        Incident.objects.filter(status__in=Incident.OPEN)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    sent = dict(
+        Page.objects.filter(sent_at__gte=now - FATIGUE_WINDOW, sent_at__lte=now)
+        .exclude(interruption="")
+        .values_list("interruption")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "escalations_due": due["n"],
+        "escalation_oldest_due_seconds": _age(now, due["oldest"]),
+        "pages_due": pending["n"],
+        "page_oldest_due_seconds": _age(now, pending["oldest"]),
+        "pages_stuck": Page.objects.filter(state=Page.State.SENDING, lease_until__lt=now).count(),
+        "incidents_open": {status: open_.get(status, 0) for status in Incident.OPEN},
+        "pages_sent_24h": {kind: sent.get(kind, 0) for kind in Page.Interruption.values},
+    }
+
+
+class EngineCollector(Collector):
+    """Gauges read from the database at each scrape."""
+
+    def collect(self):
+        now = clock.now()
+        figures = engine_figures(now=now)
+        simple = [
+            ("escalations_due", "Escalation steps due now and not yet fired."),
+            (
+                "escalation_oldest_due_seconds",
+                "How late the most overdue escalation step is (0: none due). Alert on this.",
+            ),
+            ("pages_due", "Pages due now and not yet handed to their channel."),
+            ("page_oldest_due_seconds", "How late the most overdue page is (0: none due)."),
+            (
+                "pages_stuck",
+                "Pages whose sender's lease ran out mid-send, awaiting reconciliation.",
+            ),
+        ]
+        for name, text in simple:
+            yield GaugeMetricFamily(f"plantao_{name}", text, value=figures[name])
+        open_ = GaugeMetricFamily(
+            "plantao_incidents_open", "Open incidents, by status.", labels=["status"]
+        )
+        for status, n in figures["incidents_open"].items():
+            open_.add_metric([status], n)
+        yield open_
+        sent = GaugeMetricFamily(
+            "plantao_pages_sent_24h",
+            "Pages sent in the last 24 hours, by when they fell in the person's day "
+            "(sleep 22-08, off hours, business hours): fatigue.",
+            labels=["interruption"],
+        )
+        for kind, n in figures["pages_sent_24h"].items():
+            sent.add_metric([kind], n)
+        yield sent
+        age = health.pipeline_age_seconds()
+        yield GaugeMetricFamily(
+            "plantao_pipeline_heartbeat_age_seconds",
+            "Seconds since a worker last ran the scheduler's heartbeat (-1: never).",
+            value=-1 if age is None else age,
+        )
