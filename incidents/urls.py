@@ -1,9 +1,9 @@
-"""Inbound alert endpoints and /metrics (CONTRACT.md); the project's urls.py includes these at
-the root."""
+"""Inbound alert endpoints, Twilio's callbacks and /metrics (CONTRACT.md); the project's urls.py
+includes these at the root."""
 
 from django.urls import path
 
-from incidents.views import ingest, metrics
+from incidents.views import ingest, metrics, twilio
 
 app_name = "incidents"
 
@@ -29,4 +29,6 @@ urlpatterns = [
     path("integrations/heartbeat/<str:token>/", ingest.heartbeat_receive, name="ingest-heartbeat"),
     path("v2/enqueue", ingest.pagerduty_enqueue, name="ingest-pagerduty"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("twilio/sms/", twilio.sms_receive, name="twilio-sms"),
+    path("twilio/status/", twilio.status_receive, name="twilio-status"),
 ]

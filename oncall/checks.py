@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-CHANNELS = ("console", "recording")
+from oncall.channels.registry import CHANNELS
 
 
 @checks.register()

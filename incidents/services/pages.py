@@ -28,6 +28,8 @@ from oncall.models import NotificationRule, Person
 log = logging.getLogger(__name__)
 
 SEND = "incidents.tasks.page_send"
+MAX_SEND_ATTEMPTS = 4  # a page the provider turns away for now is tried this often in all
+RETRY_BACKOFF = timedelta(seconds=5)  # then 10 s, 20 s
 
 
 def _lease() -> timedelta:
@@ -195,8 +197,23 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         log.warning("page %s: outcome unknown (%s)", page.pk, error)
         return None
     except ChannelError as error:
+        if error.retryable and _retry_later(page, now=now):
+            log.warning("page %s: %s; trying again shortly", page.pk, error.reason)
+            return Page.State.PENDING
         return page_failed(page=page, reason=error.reason, now=now)
     return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
+
+
+def _retry_later(page: Page, *, now: datetime) -> bool:
+    """Put a page the provider turned away for now (429, unreachable) back in line, a little
+    later each time; False once it has had its attempts."""
+    due = now + RETRY_BACKOFF * 2 ** max(0, page.attempts - 1)
+    changed = Page.objects.filter(
+        pk=page.pk, state=Page.State.SENDING, attempts__lt=MAX_SEND_ATTEMPTS
+    ).update(state=Page.State.PENDING, due_at=due, rung_for=due, rung_at=now, lease_until=None)
+    if changed:
+        ring(SEND, page.pk, due_at=due, now=now)
+    return bool(changed)
 
 
 def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> str:
@@ -225,9 +242,9 @@ def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> st
     return state
 
 
-def page_failed(*, page: Page, reason: str, now: datetime) -> str:
-    """Record that the page cannot go out, and why."""
-    changed = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+def page_failed(*, page: Page, reason: str, now: datetime, states=(Page.State.SENDING,)) -> str:
+    """Record that the page cannot go out, and why; the person's next contact method goes now."""
+    changed = Page.objects.filter(pk=page.pk, state__in=states).update(
         state=Page.State.FAILED, failed_at=now, error=reason[:500], lease_until=None
     )
     if changed:
@@ -238,7 +255,29 @@ def page_failed(*, page: Page, reason: str, now: datetime) -> str:
             message=f"{page.kind} to {page.person.display_name} failed: {reason}",
             data={"page": page.pk},
         )
+        _next_method_now(page, now=now)
     return Page.State.FAILED
+
+
+def _next_method_now(page: Page, *, now: datetime) -> None:
+    """Bring the person's next contact method for this step forward to now (a failed SMS: the
+    call planned for later goes at once)."""
+    following = (
+        Page.objects.filter(
+            incident_id=page.incident_id,
+            step=page.step,
+            loop=page.loop,
+            person_id=page.person_id,
+            state=Page.State.PENDING,
+            due_at__gt=now,
+        )
+        .order_by("due_at", "id")
+        .first()
+    )
+    if following is not None and Page.objects.filter(
+        pk=following.pk, state=Page.State.PENDING
+    ).update(due_at=now, rung_for=now, rung_at=now):
+        ring(SEND, following.pk, due_at=now, now=now)
 
 
 def page_reconcile(*, page_id: int, now: datetime) -> str | None:
@@ -248,11 +287,15 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
     page = Page.objects.select_related("incident", "person").get(pk=page_id)
     channel = channel_for(page.kind)
     try:
-        known = channel.lookup(page.reference)
+        known = channel.lookup(page.reference, message=_message(page), since=page.created_at)
     except LookupUnsupported:
         return page_failed(
             page=page, reason="outcome unknown and the channel cannot tell; not repeated", now=now
         )
+    except OutcomeUnknown as error:
+        # The provider cannot say yet: the claim renewed the lease; the sweep asks again then.
+        log.warning("page %s: still unknown (%s)", page.pk, error)
+        return None
     if known is not None:
         return page_sent(page=page, provider_id=known.provider_id, status=known.status, now=now)
     if page.incident.status != Incident.Status.TRIGGERED and page.step >= 0:
@@ -261,3 +304,40 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
         )
         return Page.State.CANCELLED
     return _deliver(page, now=now)
+
+
+FINAL_FAILURES = ("failed", "undelivered")
+
+
+def page_status(
+    *, page_id: int, provider_id: str, status: str, error_code: str, now: datetime
+) -> str | None:
+    """Apply a provider's status callback to a page; return the page's new state, or None when
+    the callback changes nothing (a duplicate, an older status arriving late, another send).
+
+    Callbacks may come twice and out of order, and may overtake the sender's own record of the
+    send: only forward moves are taken (sending/sent -> delivered, sending/sent -> failed).
+    """
+    page = Page.objects.select_related("incident", "person").filter(pk=page_id).first()
+    if page is None or (page.provider_id and provider_id and page.provider_id != provider_id):
+        return None
+    if status == "delivered":
+        if page.state == Page.State.SENDING:
+            return page_sent(page=page, provider_id=provider_id, status="delivered", now=now)
+        changed = Page.objects.filter(pk=page.pk, state=Page.State.SENT).update(
+            state=Page.State.DELIVERED, delivered_at=now
+        )
+        return Page.State.DELIVERED if changed else None
+    if status in FINAL_FAILURES:
+        code = f", error {error_code}" if error_code else ""
+        if page.state not in (Page.State.SENDING, Page.State.SENT):
+            return None
+        if not page.provider_id:
+            Page.objects.filter(pk=page.pk).update(provider_id=provider_id)
+        return page_failed(
+            page=page,
+            reason=f"the provider reports {status}{code}",
+            now=now,
+            states=(Page.State.SENDING, Page.State.SENT),
+        )
+    return None

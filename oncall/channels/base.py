@@ -2,6 +2,7 @@
 
 import abc
 from dataclasses import dataclass
+from datetime import datetime
 
 KINDS = ("sms", "voice", "email", "slack")
 
@@ -55,10 +56,14 @@ class Channel(abc.ABC):
     def send(self, message: Message) -> SendResult:
         """Send `message`; raise ChannelError if it surely failed, OutcomeUnknown if unsure."""
 
-    def lookup(self, reference: str) -> SendResult | None:
-        """Return what the provider knows of the send with `reference`, None if it never arrived.
+    def lookup(
+        self, reference: str, *, message: Message | None = None, since: datetime | None = None
+    ) -> SendResult | None:
+        """Return what the provider knows of the send with `reference` (of `message`, attempted
+        after `since`), None if it never arrived.
 
         Raise LookupUnsupported when the channel cannot tell; that is the default, so a channel
-        claims it can reconcile only by overriding this.
+        claims it can reconcile only by overriding this. Raise OutcomeUnknown when the provider
+        cannot be asked right now.
         """
         raise LookupUnsupported(self.name)

@@ -46,7 +46,7 @@ class RecordingChannel(Channel):
         _append(self.path, (json.dumps(line, ensure_ascii=False) + "\n").encode())
         return SendResult(provider_id=provider_id, status="sent")
 
-    def lookup(self, reference: str) -> SendResult | None:
+    def lookup(self, reference: str, **context) -> SendResult | None:
         """Return the first recorded send with `reference`, or None if there is none."""
         for sent in sends(self.path):
             if sent["reference"] == reference:

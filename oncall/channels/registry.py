@@ -1,4 +1,9 @@
-"""Pick the channel for each kind of message, from settings read at call time."""
+"""Pick the channel for each kind of message, from settings read at call time.
+
+PLANTAO_CHANNEL=auto (the default) uses each real provider that is configured (Twilio for SMS
+when TWILIO_ACCOUNT_SID is set) and the console for the rest; `console` and `recording` send
+every kind there, whatever else is configured.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -7,17 +12,40 @@ from oncall.channels.base import KINDS, Channel
 from oncall.channels.console import ConsoleChannel
 from oncall.channels.recording import RecordingChannel
 
+CHANNELS = ("auto", "console", "recording")
+TWILIO_STATUS_PATH = "/twilio/status/"
+
+
+def twilio_configured() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
+
+
+def _twilio_sms() -> Channel:
+    from oncall.channels.twilio import TwilioSMSChannel
+
+    return TwilioSMSChannel(
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        auth_token=settings.TWILIO_AUTH_TOKEN,
+        from_number=settings.TWILIO_FROM_NUMBER,
+        status_callback=settings.PUBLIC_URL + TWILIO_STATUS_PATH,
+        api_base=settings.TWILIO_API_BASE,
+    )
+
 
 def channel_for(kind: str) -> Channel:
     """Return the channel that carries messages of `kind` under the PLANTAO_CHANNEL setting."""
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}; expected one of {KINDS}")
-    # Real providers (Twilio for sms/voice, Slack, e-mail) will be chosen here per kind.
     configured = settings.PLANTAO_CHANNEL
     if configured == "console":
         return ConsoleChannel()
     if configured == "recording":
         return RecordingChannel(settings.PLANTAO_RECORDING_PATH)
+    if configured == "auto":
+        if kind == "sms" and twilio_configured():
+            return _twilio_sms()
+        # Voice, Slack and e-mail providers come with their own channels; until then, the log.
+        return ConsoleChannel()
     raise ImproperlyConfigured(
-        f"PLANTAO_CHANNEL={configured!r} is not a channel; use 'console' or 'recording'"
+        f"PLANTAO_CHANNEL={configured!r} is not a channel; use one of {', '.join(CHANNELS)}"
     )

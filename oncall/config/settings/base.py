@@ -126,6 +126,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # Paging providers; unset, the console channel logs pages instead (CONTRACT.md).
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+# During a rotation of the auth token, requests signed with the previous one are accepted too.
+TWILIO_AUTH_TOKEN_PREVIOUS = env.str("TWILIO_AUTH_TOKEN_PREVIOUS", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
@@ -201,7 +203,7 @@ LOGGING = {
 
 from oncall.config.beat import SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401
 
-PLANTAO_CHANNEL = env.str("PLANTAO_CHANNEL", default="console")
+PLANTAO_CHANNEL = env.str("PLANTAO_CHANNEL", default="auto")
 PLANTAO_RECORDING_PATH = env.str(
     "PLANTAO_RECORDING_PATH", default=str(VAR_DIR / "recorded-pages.jsonl")
 )

@@ -1,0 +1,75 @@
+"""People answering a page from where they are: an SMS reply acknowledges or resolves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from incidents import replies
+from incidents.models import Incident, Page
+from incidents.services.incidents import incident_acknowledge, incident_resolve
+from oncall.models import Membership, Person
+
+ACTING_ROLES = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
+
+
+def _person_for_number(number: str) -> Person | None:
+    """Return the person whose verified SMS contact is `number` (the one paged most recently
+    there, should two people share a phone)."""
+    people = Person.objects.filter(
+        contact_methods__kind="sms",
+        contact_methods__address=number,
+        contact_methods__verified_at__isnull=False,
+    ).distinct()
+    paged = (
+        Page.objects.filter(person__in=people, kind="sms", address=number)
+        .order_by("-created_at", "-id")
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    return people.filter(pk=paged).first() if paged else people.first()
+
+
+def _incident_for(person: Person, number: str, named: int | None) -> Incident | None:
+    if named is None:
+        # The newest open incident that paged this number.
+        return (
+            Incident.objects.filter(
+                status__in=Incident.OPEN, pages__kind="sms", pages__address=number
+            )
+            .select_related("service")
+            .order_by("-pages__created_at", "-pk")
+            .first()
+        )
+    # A named incident: one that paged this person, or one of a team they respond for.
+    return (
+        Incident.objects.filter(pk=named, status__in=Incident.OPEN)
+        .filter(
+            Q(pages__person=person)
+            | Q(
+                service__team__memberships__person=person,
+                service__team__memberships__role__in=ACTING_ROLES,
+            )
+        )
+        .select_related("service")
+        .distinct()
+        .first()
+    )
+
+
+def sms_reply(*, from_number: str, text: str, now: datetime) -> str:
+    """Act on an SMS reply from `from_number`; return the answer to send back."""
+    person = _person_for_number(from_number)
+    if person is None:
+        return replies.UNKNOWN_SENDER
+    command = replies.parse(text)
+    if command is None:
+        return replies.HELP
+    incident = _incident_for(person, from_number, command.number)
+    if incident is None:
+        return replies.not_yours(command.number) if command.number else replies.NOTHING_OPEN
+    act = incident_acknowledge if command.action == replies.ACKNOWLEDGE else incident_resolve
+    if act(incident=incident, now=now, by=person, source="sms"):
+        return replies.done(command.action, incident.number, incident.title)
+    return replies.already(incident.number, incident.get_status_display().lower())
