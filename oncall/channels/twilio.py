@@ -50,7 +50,7 @@ class TwilioSMSChannel(Channel):
         from_number: str,
         status_callback: str,
         api_base: str = "",
-        timeout: float = TIMEOUT_SECONDS,
+        timeout: float | None = None,
     ):
         self.from_number = from_number
         self.status_callback = status_callback

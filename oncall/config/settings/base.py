@@ -194,6 +194,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The twilio library logs every request at INFO: phone numbers and bodies, not for logs.
+        "twilio.http_client": {"level": "WARNING"},
         # Filters on the loggers too, so records are clean for every handler, not just ours.
         "django.request": {"filters": ["redact_secrets"]},
         "django.server": {"filters": ["redact_secrets"]},
