@@ -282,8 +282,11 @@ def test_twilio_traffic_leaves_no_numbers_or_tokens_in_the_logs(
 ):
     caplog.set_level("INFO")  # the production default (LOG_LEVEL)
     workers.frozen_now(T0)
-    alertmanager(client)
+    twilio.twilio.script("500-after-create")  # so that the send is also looked up, by number
+    incident = alertmanager(client)
     workers.run(T0)
+    page = incident.pages.get(kind="sms")
+    assert pages.page_reconcile(page_id=page.pk, now=T0 + 2 * MINUTE) == "sent"
     primary = on_call("Primary")
     signed_post(client, "/twilio/sms/", {"From": phone(primary), "Body": "4"})
     assert twilio.twilio.messages
