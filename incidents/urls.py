@@ -31,4 +31,5 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("twilio/sms/", twilio.sms_receive, name="twilio-sms"),
     path("twilio/status/", twilio.status_receive, name="twilio-status"),
+    path("twilio/voice/<int:page_id>/", twilio.voice_receive, name="twilio-voice"),
 ]

@@ -306,7 +306,10 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
     return _deliver(page, now=now)
 
 
-FINAL_FAILURES = ("failed", "undelivered")
+# Twilio's words: an SMS is delivered or fails; a call completes (a person or a voicemail
+# answered) or fails to reach anyone.
+DELIVERED = ("delivered", "completed")
+FINAL_FAILURES = ("failed", "undelivered", "busy", "no-answer", "canceled")
 
 
 def page_status(
@@ -321,7 +324,7 @@ def page_status(
     page = Page.objects.select_related("incident", "person").filter(pk=page_id).first()
     if page is None or (page.provider_id and provider_id and page.provider_id != provider_id):
         return None
-    if status == "delivered":
+    if status in DELIVERED:
         if page.state == Page.State.SENDING:
             return page_sent(page=page, provider_id=provider_id, status="delivered", now=now)
         changed = Page.objects.filter(pk=page.pk, state=Page.State.SENT).update(

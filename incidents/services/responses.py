@@ -1,4 +1,5 @@
-"""People answering a page from where they are: an SMS reply acknowledges or resolves."""
+"""People answering a page from where they are: an SMS reply or a key pressed in a call
+acknowledges or resolves."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from incidents import replies
+from incidents import replies, voice
 from incidents.models import Incident, Page
 from incidents.services.incidents import incident_acknowledge, incident_resolve
 from oncall.models import Membership, Person
@@ -73,3 +74,32 @@ def sms_reply(*, from_number: str, text: str, now: datetime) -> str:
     if act(incident=incident, now=now, by=person, source="sms"):
         return replies.done(command.action, incident.number, incident.title)
     return replies.already(incident.number, incident.get_status_display().lower())
+
+
+MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
+
+
+def voice_answer(
+    *, page_id: int, digits: str, answered_by: str, reading: int, action_url: str, now: datetime
+) -> str:
+    """Return the TwiML for a paging call at this point of the conversation, acting on a key.
+
+    The person the call was placed to is the one who acts: the call reached their phone.
+    """
+    page = Page.objects.select_related("incident", "person").filter(pk=page_id).first()
+    if page is None:
+        return voice.said("This page no longer exists. Goodbye.")
+    incident = page.incident
+    words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
+    if answered_by in MACHINE_ANSWERS or answered_by == "fax":
+        return voice.voicemail(**words)
+    if digits in (voice.ACKNOWLEDGE, voice.RESOLVE):
+        act = incident_acknowledge if digits == voice.ACKNOWLEDGE else incident_resolve
+        verb = "acknowledged" if digits == voice.ACKNOWLEDGE else "resolved"
+        if act(incident=incident, now=now, by=page.person, source="voice"):
+            return voice.said(f"Incident {incident.number} {verb}. Goodbye.")
+        status = incident.get_status_display().lower()
+        return voice.said(f"Incident {incident.number} was already {status}. Goodbye.")
+    if digits:  # star, or a key that means nothing: read it all again
+        reading = 1
+    return voice.prompt(action_url=action_url, reading=reading, **words)

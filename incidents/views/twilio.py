@@ -1,6 +1,7 @@
-"""Twilio's requests to us (CONTRACT.md): SMS replies and status callbacks. Every request must
-carry Twilio's signature of PUBLIC_URL + path (never the Host header, which anyone can set);
-anything else gets 403 and changes nothing."""
+"""Twilio's requests to us (CONTRACT.md): SMS replies, paging calls and status callbacks.
+
+Every request must carry Twilio's signature of PUBLIC_URL + path (never the Host header, which
+anyone can set); anything else gets 403 and changes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
 from incidents.services.pages import page_status
-from incidents.services.responses import sms_reply
+from incidents.services.responses import sms_reply, voice_answer
 from incidents.views.ingest import MAX_BODY_BYTES
 from oncall import clock
 from oncall.channels.twilio import signature_valid
@@ -71,3 +72,18 @@ def status_receive(request):
         now=clock.now(),
     )
     return HttpResponse(status=204)
+
+
+@twilio_signed
+def voice_receive(request, page_id: int):
+    """A paging call asking what to say next, with the key pressed (if any): TwiML."""
+    reading = request.GET.get("reading", "1")
+    twiml = voice_answer(
+        page_id=page_id,
+        digits=request.POST.get("Digits", ""),
+        answered_by=request.POST.get("AnsweredBy", ""),
+        reading=int(reading) if reading.isdigit() else 1,
+        action_url=f"{settings.PUBLIC_URL}/twilio/voice/{page_id}/",
+        now=clock.now(),
+    )
+    return HttpResponse(twiml, content_type="text/xml")

@@ -1,8 +1,8 @@
 """Pick the channel for each kind of message, from settings read at call time.
 
 PLANTAO_CHANNEL=auto (the default) uses each real provider that is configured (Twilio for SMS
-when TWILIO_ACCOUNT_SID is set) and the console for the rest; `console` and `recording` send
-every kind there, whatever else is configured.
+and calls when TWILIO_ACCOUNT_SID is set) and the console for the rest; `console` and
+`recording` send every kind there, whatever else is configured.
 """
 
 from django.conf import settings
@@ -13,21 +13,21 @@ from oncall.channels.console import ConsoleChannel
 from oncall.channels.recording import RecordingChannel
 
 CHANNELS = ("auto", "console", "recording")
-TWILIO_STATUS_PATH = "/twilio/status/"
 
 
 def twilio_configured() -> bool:
     return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
 
 
-def _twilio_sms() -> Channel:
-    from oncall.channels.twilio import TwilioSMSChannel
+def _twilio(kind: str) -> Channel:
+    from oncall.channels.twilio import TwilioSMSChannel, TwilioVoiceChannel
 
-    return TwilioSMSChannel(
+    channel = TwilioSMSChannel if kind == "sms" else TwilioVoiceChannel
+    return channel(
         account_sid=settings.TWILIO_ACCOUNT_SID,
         auth_token=settings.TWILIO_AUTH_TOKEN,
         from_number=settings.TWILIO_FROM_NUMBER,
-        status_callback=settings.PUBLIC_URL + TWILIO_STATUS_PATH,
+        public_url=settings.PUBLIC_URL,
         api_base=settings.TWILIO_API_BASE,
     )
 
@@ -42,9 +42,9 @@ def channel_for(kind: str) -> Channel:
     if configured == "recording":
         return RecordingChannel(settings.PLANTAO_RECORDING_PATH)
     if configured == "auto":
-        if kind == "sms" and twilio_configured():
-            return _twilio_sms()
-        # Voice, Slack and e-mail providers come with their own channels; until then, the log.
+        if kind in ("sms", "voice") and twilio_configured():
+            return _twilio(kind)
+        # Slack and e-mail come with their own channels; until then, the log.
         return ConsoleChannel()
     raise ImproperlyConfigured(
         f"PLANTAO_CHANNEL={configured!r} is not a channel; use one of {', '.join(CHANNELS)}"

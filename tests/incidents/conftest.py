@@ -8,7 +8,11 @@ from incidents.demo import demo_load
 from incidents.models import Incident, Integration, Page
 from incidents.models.integrations import token_digest
 from incidents.services import doorbell, engine, pages
+from oncall import clock
 from oncall.channels.recording import sends
+from tests.fakes.providers import FakeProviders
+
+from .providers import FROM, PUBLIC, SID, TOKEN
 
 # A Wednesday in winter: Lisbon covers Primary from 08:00 to 16:00 UTC.
 T0 = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)
@@ -84,3 +88,19 @@ def make_integration(service, kind="webhook", **fields) -> Integration:
     return Integration.objects.create(
         service=service, kind=kind, token_digest=token_digest(token), token_hint=token[:6], **fields
     )
+
+
+@pytest.fixture
+def twilio(settings):
+    """The fake Twilio, with Plantão configured to page through it (its clock: Plantão's)."""
+    with FakeProviders(
+        twilio_account_sid=SID, twilio_auth_token=TOKEN, now=lambda: clock.now()
+    ) as fake:
+        settings.TWILIO_ACCOUNT_SID = SID
+        settings.TWILIO_AUTH_TOKEN = TOKEN
+        settings.TWILIO_AUTH_TOKEN_PREVIOUS = ""
+        settings.TWILIO_FROM_NUMBER = FROM
+        settings.TWILIO_API_BASE = fake.twilio_base
+        settings.PLANTAO_CHANNEL = "auto"
+        settings.PUBLIC_URL = PUBLIC
+        yield fake

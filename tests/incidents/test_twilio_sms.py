@@ -4,43 +4,22 @@ signed requests Twilio sends back: replies and delivery callbacks."""
 import json
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from incidents.models import Incident, Page, Service, TimelineEntry
 from incidents.services import pages
 from incidents.services.integrations import integration_create
-from oncall import clock
 from oncall.channels import twilio as twilio_channel
 from oncall.channels.base import ChannelError, Message, OutcomeUnknown
 from oncall.channels.twilio import VALIDITY_SECONDS, TwilioSMSChannel
-from tests.fakes.providers import FakeProviders, twilio_signature
+from tests.fakes.providers import twilio_signature
 
 from .conftest import T0
+from .providers import FROM, OLD_TOKEN, PUBLIC, SID, TOKEN, alertmanager, signed_post
 from .test_engine import on_call, phone
 
-SID, TOKEN, OLD_TOKEN = "AC" + "1" * 32, "twilio-token-now", "twilio-token-before"
-FROM = "+15005550006"
-PUBLIC = "https://oncall.example.com"
-CAPTURED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "alertmanager-0.25"
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def twilio(settings):
-    """The fake Twilio, with Plantão configured to page through it (its clock: Plantão's)."""
-    with FakeProviders(
-        twilio_account_sid=SID, twilio_auth_token=TOKEN, now=lambda: clock.now()
-    ) as fake:
-        settings.TWILIO_ACCOUNT_SID = SID
-        settings.TWILIO_AUTH_TOKEN = TOKEN
-        settings.TWILIO_AUTH_TOKEN_PREVIOUS = ""
-        settings.TWILIO_FROM_NUMBER = FROM
-        settings.TWILIO_API_BASE = fake.twilio_base
-        settings.PLANTAO_CHANNEL = "auto"
-        settings.PUBLIC_URL = PUBLIC
-        yield fake
 
 
 def channel(fake, timeout=5.0) -> TwilioSMSChannel:
@@ -48,7 +27,7 @@ def channel(fake, timeout=5.0) -> TwilioSMSChannel:
         account_sid=SID,
         auth_token=TOKEN,
         from_number=FROM,
-        status_callback=f"{PUBLIC}/twilio/status/",
+        public_url=PUBLIC,
         api_base=fake.twilio_base,
         timeout=timeout,
     )
@@ -56,11 +35,6 @@ def channel(fake, timeout=5.0) -> TwilioSMSChannel:
 
 def message(reference="page-7") -> Message:
     return Message(reference, "sms", "+12125550101", "subject", "[Plantao #7] CRITICAL Disk")
-
-
-def signed_post(client, path, params, token=TOKEN, **extra):
-    signature = twilio_signature(PUBLIC + path, params, token)
-    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature, **extra)
 
 
 # The channel
@@ -151,18 +125,6 @@ def test_the_previous_auth_token_works_during_a_rotation_and_not_after(
 
 
 # End to end
-
-
-def alertmanager(client):
-    integration, token = integration_create(
-        service=Service.objects.get(name="auth"), kind="alertmanager"
-    )
-    body = json.loads((CAPTURED / "webhook-firing-auth.json").read_text())
-    response = client.post(
-        f"/integrations/alertmanager/{token}/", json.dumps(body), content_type="application/json"
-    )
-    assert response.status_code == 202
-    return Incident.objects.get(service=integration.service)
 
 
 @pytest.mark.django_db
