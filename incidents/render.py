@@ -39,3 +39,17 @@ def page_sms(*, number: int, severity: str, title: str) -> str:
 def page_subject(*, number: int, severity: str, title: str) -> str:
     """Return the one-line subject of an e-mail or chat page."""
     return f"[Plantao #{number}] {severity.upper()} {' '.join(title.split())}"[:200]
+
+
+def page_email(
+    *, number: int, severity: str, title: str, acknowledge_url: str, resolve_url: str
+) -> str:
+    """Return the text of an e-mail page, with its acknowledge and resolve links."""
+    return (
+        f"Incident #{number} ({severity.upper()}) needs someone:\n\n"
+        f"    {' '.join(title.split())}\n\n"
+        f"Acknowledge: {acknowledge_url}\n"
+        f"Resolve:     {resolve_url}\n\n"
+        "Each link works once, for 24 hours, and asks you to confirm before it acts.\n"
+        "You get this because you are on call, or were asked to help, on Plantao.\n"
+    )

@@ -3,7 +3,7 @@ includes these at the root."""
 
 from django.urls import path
 
-from incidents.views import ingest, metrics, twilio
+from incidents.views import email, ingest, metrics, twilio
 
 app_name = "incidents"
 
@@ -32,4 +32,5 @@ urlpatterns = [
     path("twilio/sms/", twilio.sms_receive, name="twilio-sms"),
     path("twilio/status/", twilio.status_receive, name="twilio-status"),
     path("twilio/voice/<int:page_id>/", twilio.voice_receive, name="twilio-voice"),
+    path("email/<str:token>/", email.email_action, name="email-action"),
 ]

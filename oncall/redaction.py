@@ -1,10 +1,12 @@
-"""Keep secrets that live in URL paths (calendar and integration tokens) out of every log."""
+"""Keep secrets that live in URL paths (calendar, integration and e-mail action tokens) out of
+every log."""
 
 import logging
 import re
 
-# /ical/<token>.ics and /integrations/<kind>/<token>/ carry their secret in the path.
-SECRET_IN_PATH = re.compile(r"(/ical/|/integrations/[^/\s]+/)[^/\s?.\"']+")
+# /ical/<token>.ics, /integrations/<kind>/<token>/ and /email/<token>/ carry their secret in
+# the path.
+SECRET_IN_PATH = re.compile(r"(/ical/|/email/|/integrations/[^/\s]+/)[^/\s?.\"']+")
 REDACTED = r"\1[redacted]"
 
 

@@ -18,6 +18,7 @@ from django.db.models.constants import OnConflict
 
 from incidents import render
 from incidents.models import Incident, Page, TimelineEntry
+from incidents.services import email_links
 from incidents.services.doorbell import MAX_COUNTDOWN, ring
 from incidents.services.timeline import timeline_add
 from oncall import fatigue
@@ -158,12 +159,20 @@ def pages_send_created(pages: Iterable[Page], *, now: datetime) -> None:
 def _message(page: Page) -> Message:
     incident = page.incident
     words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
+    if page.kind == "email":
+        body = render.page_email(
+            **words,
+            acknowledge_url=email_links.action_url(page, email_links.ACKNOWLEDGE),
+            resolve_url=email_links.action_url(page, email_links.RESOLVE),
+        )
+    else:
+        body = render.page_sms(**words)
     return Message(
         reference=page.reference,
         kind=page.kind,
         address=page.address,
         subject=render.page_subject(**words),
-        body=render.page_sms(**words),
+        body=body,
     )
 
 

@@ -1,8 +1,8 @@
 """Pick the channel for each kind of message, from settings read at call time.
 
 PLANTAO_CHANNEL=auto (the default) uses each real provider that is configured (Twilio for SMS
-and calls when TWILIO_ACCOUNT_SID is set) and the console for the rest; `console` and
-`recording` send every kind there, whatever else is configured.
+and calls when TWILIO_ACCOUNT_SID is set, SMTP when EMAIL_URL is) and the console for the rest;
+`console` and `recording` send every kind there, whatever else is configured.
 """
 
 from django.conf import settings
@@ -44,7 +44,11 @@ def channel_for(kind: str) -> Channel:
     if configured == "auto":
         if kind in ("sms", "voice") and twilio_configured():
             return _twilio(kind)
-        # Slack and e-mail come with their own channels; until then, the log.
+        if kind == "email" and settings.EMAIL_CONFIGURED:
+            from oncall.channels.email import EmailChannel
+
+            return EmailChannel()
+        # Slack comes with its own channel; until then, and for what is not configured, the log.
         return ConsoleChannel()
     raise ImproperlyConfigured(
         f"PLANTAO_CHANNEL={configured!r} is not a channel; use one of {', '.join(CHANNELS)}"

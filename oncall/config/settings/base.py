@@ -136,6 +136,7 @@ SLACK_API_BASE = env.str("SLACK_API_BASE", default="")
 
 # E-mail: EMAIL_URL=smtp://user:password@host:587/?tls=True; unset prints e-mails to the console.
 _email_url = env.str("EMAIL_URL", default="")
+EMAIL_CONFIGURED = bool(_email_url)  # e-mail pages go out by SMTP; else to the console channel
 if _email_url:
     globals().update(env.email_url_config(_email_url))
 else:
