@@ -53,3 +53,27 @@ def page_email(
         "Each link works once, for 24 hours, and asks you to confirm before it acts.\n"
         "You get this because you are on call, or were asked to help, on Plantao.\n"
     )
+
+
+def page_sms_bundle(incidents: list[tuple[int, str, str]]) -> str:
+    """Return one SMS for several open incidents (number, severity, title), newest first:
+    `[Plantao] 3 open: #43 CRITICAL Disk full; #42 ...; #41 ... - reply 4 to acknowledge all,
+    6 to resolve all`, in one segment: titles are cut, then incidents, never the reply hint."""
+    ordered = sorted(incidents, key=lambda item: -item[0])
+    head = f"[Plantao] {len(ordered)} open: "
+    tail = " - reply 4 to acknowledge all, 6 to resolve all"
+    room = SMS_LIMIT - len(head) - len(tail)
+    parts = [f"#{n} {s.upper()} {gsm7(' '.join(t.split()))}" for n, s, t in ordered]
+    each = max(12, room // len(parts) - 2)
+    text = "; ".join(p if len(p) <= each else p[: each - 2].rstrip() + ".." for p in parts)
+    if len(text) > room:  # too many to name with titles: numbers only, then "and N more"
+        text = " ".join(f"#{n}" for n, _, _ in ordered)
+        if len(text) > room:
+            kept = []
+            for n, _, _ in ordered:
+                more = f" +{len(ordered) - len(kept) - 1} more"
+                if len(" ".join(kept + [f"#{n}"])) + len(more) > room:
+                    break
+                kept.append(f"#{n}")
+            text = " ".join(kept) + f" +{len(ordered) - len(kept)} more"
+    return head + text + tail

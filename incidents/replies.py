@@ -1,7 +1,9 @@
 """What a paged person can answer by SMS, and what Plantão answers back (pure).
 
 CONTRACT.md: `4` or `ACK` acknowledges the newest open page to that number, `6` or `RESOLVE`
-resolves it; `ACK 42` / `RESOLVE 42` name the incident. Every answer fits one GSM-7 segment.
+resolves it; `ACK 42` / `RESOLVE 42` name the incident. When the newest text bundled several
+incidents ("3 open incidents, reply 4 to acknowledge all"), the reply acts on all of them.
+Every answer fits one GSM-7 segment.
 """
 
 from __future__ import annotations
@@ -59,3 +61,13 @@ def not_yours(number: int) -> str:
     return _fit(
         f"Plantao: #{number} is not open, or you are not a responder for it. Nothing was changed."
     )
+
+
+def done_many(action: str, numbers: list[int]) -> str:
+    verb = "Acknowledged" if action == ACKNOWLEDGE else "Resolved"
+    return _fit(f"Plantao: {verb} " + " ".join(f"#{n}" for n in numbers))
+
+
+def already_all(numbers: list[int]) -> str:
+    listed = " ".join(f"#{n}" for n in numbers)
+    return _fit(f"Plantao: {listed} were already handled. Nothing was changed.")

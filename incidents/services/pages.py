@@ -18,7 +18,7 @@ from django.db.models.constants import OnConflict
 
 from incidents import render
 from incidents.models import Incident, Page, TimelineEntry
-from incidents.services import email_links
+from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, ring
 from incidents.services.timeline import timeline_add
 from oncall import fatigue
@@ -173,6 +173,7 @@ def _message(page: Page) -> Message:
         address=page.address,
         subject=render.page_subject(**words),
         body=body,
+        mentions=(f"#{incident.number}",),
     )
 
 
@@ -198,19 +199,66 @@ def page_send(*, page_id: int, now: datetime) -> str | None:
 
 
 def _deliver(page: Page, *, now: datetime) -> str | None:
-    channel = channel_for(page.kind)
+    """Hand a claimed page to its channel, in its turn: an SMS held back by the one-a-minute
+    limit waits, and goes out with whatever else is due to that number then."""
+    turn = noise.turn_take(page, now=now)
+    if turn is not None:
+        return _defer(page, until=turn, now=now)
+    together = [page]
+    if page.kind == "sms":
+        together += noise.bundle_claim(page, now=now, lease_until=now + _lease())
+    message = _message(page) if len(together) == 1 else _bundle_message(together)
     try:
-        result = channel.send(_message(page))
+        result = channel_for(page.kind).send(message)
     except OutcomeUnknown as error:
-        # Leave it "sending": once its lease runs out, reconciliation asks the provider.
+        # Leave them "sending": once the lease runs out, reconciliation asks the provider.
         log.warning("page %s: outcome unknown (%s)", page.pk, error)
         return None
     except ChannelError as error:
-        if error.retryable and _retry_later(page, now=now):
-            log.warning("page %s: %s; trying again shortly", page.pk, error.reason)
-            return Page.State.PENDING
-        return page_failed(page=page, reason=error.reason, now=now)
+        noise.turn_release(page, now=now)
+        states = []
+        for each in together:
+            if error.retryable and _retry_later(each, now=now):
+                states.append(Page.State.PENDING)
+            else:
+                states.append(page_failed(page=each, reason=error.reason, now=now))
+        log.warning("page %s: %s", page.pk, error.reason)
+        return states[0]
+    for each in together[1:]:
+        page_sent(page=each, provider_id=result.provider_id, status=result.status, now=now)
     return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
+
+
+def _defer(page: Page, *, until: datetime, now: datetime) -> str:
+    """Put a claimed page back to wait for its turn (not an attempt: it was never tried)."""
+    soon = until - now <= MAX_COUNTDOWN
+    if (
+        Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+            state=Page.State.PENDING,
+            due_at=until,
+            rung_for=until if soon else None,
+            rung_at=now if soon else None,
+            lease_until=None,
+            attempts=F("attempts") - 1,
+        )
+        and soon
+    ):
+        ring(SEND, page.pk, due_at=until, now=now)
+    return Page.State.PENDING
+
+
+def _bundle_message(pages: list[Page]) -> Message:
+    first = pages[0]
+    incidents = {p.incident_id: p.incident for p in pages}
+    items = [(i.number, i.severity, i.title) for i in incidents.values()]
+    return Message(
+        reference=first.reference,
+        kind=first.kind,
+        address=first.address,
+        subject=f"[Plantao] {len(items)} open incidents",
+        body=render.page_sms_bundle(items),
+        mentions=tuple(f"#{number}" for number, _, _ in items),
+    )
 
 
 def _retry_later(page: Page, *, now: datetime) -> bool:

@@ -32,19 +32,31 @@ def _person_for_number(number: str) -> Person | None:
     return people.filter(pk=paged).first() if paged else people.first()
 
 
-def _incident_for(person: Person, number: str, named: int | None) -> Incident | None:
+def _incidents_for(person: Person, number: str, named: int | None) -> list[Incident]:
     if named is None:
-        # The newest open incident that paged this number.
-        return (
-            Incident.objects.filter(
-                status__in=Incident.OPEN, pages__kind="sms", pages__address=number
+        # What the newest text to this number was about: one incident, or several bundled.
+        newest = (
+            Page.objects.filter(
+                kind="sms",
+                address=number,
+                state__in=(Page.State.SENT, Page.State.DELIVERED),
+                incident__status__in=Incident.OPEN,
             )
-            .select_related("service")
-            .order_by("-pages__created_at", "-pk")
+            .order_by("-sent_at", "-id")
             .first()
         )
+        if newest is None:
+            return []
+        together = Page.objects.filter(
+            kind="sms", address=number, provider_id=newest.provider_id
+        ).values("incident_id")
+        return list(
+            Incident.objects.filter(pk__in=together, status__in=Incident.OPEN)
+            .select_related("service")
+            .order_by("pk")
+        )
     # A named incident: one that paged this person, or one of a team they respond for.
-    return (
+    return list(
         Incident.objects.filter(pk=named, status__in=Incident.OPEN)
         .filter(
             Q(pages__person=person)
@@ -55,7 +67,6 @@ def _incident_for(person: Person, number: str, named: int | None) -> Incident | 
         )
         .select_related("service")
         .distinct()
-        .first()
     )
 
 
@@ -67,13 +78,19 @@ def sms_reply(*, from_number: str, text: str, now: datetime) -> str:
     command = replies.parse(text)
     if command is None:
         return replies.HELP
-    incident = _incident_for(person, from_number, command.number)
-    if incident is None:
+    incidents = _incidents_for(person, from_number, command.number)
+    if not incidents:
         return replies.not_yours(command.number) if command.number else replies.NOTHING_OPEN
     act = incident_acknowledge if command.action == replies.ACKNOWLEDGE else incident_resolve
-    if act(incident=incident, now=now, by=person, source="sms"):
-        return replies.done(command.action, incident.number, incident.title)
-    return replies.already(incident.number, incident.get_status_display().lower())
+    changed = [i for i in incidents if act(incident=i, now=now, by=person, source="sms")]
+    if len(incidents) == 1:
+        (incident,) = incidents
+        if changed:
+            return replies.done(command.action, incident.number, incident.title)
+        return replies.already(incident.number, incident.get_status_display().lower())
+    if changed:
+        return replies.done_many(command.action, [i.number for i in changed])
+    return replies.already_all([i.number for i in incidents])
 
 
 MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")

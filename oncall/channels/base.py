@@ -16,6 +16,9 @@ class Message:
     address: str
     subject: str
     body: str
+    # What any text carrying this message contains (its incident number, "#42"), even when it
+    # went out bundled with others: how a provider's record of it is recognised.
+    mentions: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -111,7 +111,10 @@ class TwilioSMSChannel(_TwilioChannel):
             self.client.messages.list, to=message.address, date_sent_after=since - CLOCK_SKEW
         )
         for sent in found:
-            if sent.body == message.body and sent.from_ == self.from_number:
+            same = sent.body == message.body or (
+                message.mentions and all(m in (sent.body or "") for m in message.mentions)
+            )
+            if same and sent.from_ == self.from_number:
                 status = "delivered" if sent.status == "delivered" else "sent"
                 return SendResult(provider_id=sent.sid, status=status)
         return None

@@ -78,6 +78,9 @@ class ContactMethod(models.Model):
     label = models.CharField(max_length=50, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Noise control: no page goes to this method before this instant (one SMS a minute per
+    # number, as GoAlert does); the pages held meanwhile go out together, as one message.
+    quiet_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["person", "kind", "id"]

@@ -382,14 +382,41 @@ def test_one_engine_run_fires_every_due_step_and_sends_first_pages_in_the_same_h
     fired = engine.engine_run(clock=lambda: T0)
     assert fired == 3
     primary = on_call("Primary")
-    # Each incident's immediate pages (SMS and e-mail to the Primary on-call) went out in the run:
-    # no page_send task was needed for them.
-    assert sent_to(recorded).count(("sms", phone(primary))) == 3
-    assert not [ring for ring in rings if ring[0] == "incidents.tasks.page_send"]
-    for incident in incidents:
-        assert incident.pages.filter(state="sent").count() == 2
-        assert incident.pages.filter(state="pending", kind="voice").count() == 1
+    # Each incident's immediate pages went out in the run, with no page_send task: three
+    # e-mails, and one SMS naming all three (one SMS a minute to a number, so they go together).
+    assert sent_to(recorded).count(("email", primary.user.email)) == 3
+    (text,) = [s["body"] for s in recorded() if s["kind"] == "sms"]
+    assert text.startswith("[Plantao] 3 open: ")
+    assert all(f"#{incident.number} " in text for incident in incidents)
+    sms = Page.objects.filter(kind="sms")
+    assert set(sms.values_list("state", flat=True)) == {"sent"}
+    assert sms.values("provider_id").distinct().count() == 1
     assert engine.engine_run(clock=lambda: T0) == 0  # nothing left: the next run finds nothing
+
+
+@pytest.mark.django_db
+def test_sms_held_by_the_one_a_minute_limit_go_out_together_as_one_message(demo, recorded, workers):
+    first = fire(service="edge", key="storm-1")
+    engine.engine_run(clock=lambda: T0)  # its SMS goes at once
+    later = T0 + 10 * timedelta(seconds=1)
+    workers.frozen_now(later)
+    more = [fire(service=name, key=f"storm-{name}", at=later) for name in ("auth", "cdn")]
+    engine.engine_run(clock=lambda: later)  # within the minute: held until T0 + 1 min
+    held = Page.objects.filter(kind="sms", state="pending")
+    assert held.count() == 2 and {p.due_at for p in held} == {T0 + MINUTE}
+    workers.run(T0 + MINUTE)
+    primary = on_call("Primary")
+    texts = [s["body"] for s in recorded() if s["kind"] == "sms"]
+    assert len(texts) == 2  # the first at once, then the two held, together
+    single, bundle = texts
+    assert single.startswith(f"[Plantao #{first.number}]")
+    assert bundle.startswith("[Plantao] 2 open: ")
+    assert all(f"#{incident.number} " in bundle for incident in more)
+    assert bundle.endswith("reply 4 to acknowledge all, 6 to resolve all")
+    sms = Page.objects.filter(kind="sms", person=primary)
+    assert set(sms.values_list("state", flat=True)) == {"sent"}
+    assert sms.values("provider_id").distinct().count() == 2
+    assert {p.sent_at for p in sms} == {T0, T0 + MINUTE}
 
 
 @pytest.mark.django_db
@@ -415,7 +442,8 @@ def test_steps_fired_together_keep_each_incident_to_its_own_service_and_policy(
     assert engine.engine_run(clock=lambda: T0) == len(held) + len(paged) + 1
 
     primary = on_call("Primary")
-    assert sent_to(recorded).count(("sms", phone(primary))) == len(paged)
+    assert sent_to(recorded).count(("email", primary.user.email)) == len(paged)
+    assert sent_to(recorded).count(("sms", phone(primary))) == 1  # the rest wait a minute
     for incident in paged:
         assert {p.person_id for p in incident.pages.all()} == {primary.pk}
         incident.refresh_from_db()

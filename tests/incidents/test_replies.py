@@ -164,3 +164,18 @@ def test_a_failed_sms_brings_the_call_forward(paged):
     failed = incident.timeline.get(kind=TimelineEntry.Kind.PAGE_FAILED)
     assert "30003" in failed.message
     assert Incident.objects.get(pk=incident.pk).status == "triggered"
+
+
+@pytest.mark.django_db
+def test_4_to_a_bundled_text_acknowledges_every_incident_it_named(demo, recorded, workers):
+    from incidents.services import engine
+
+    incidents = [fire(service=name, key=f"b-{name}") for name in ("edge", "auth", "cdn")]
+    engine.engine_run(clock=lambda: T0)  # one SMS naming all three
+    person = on_call("Primary")
+    answer = sms_reply(from_number=phone(person), text="4", now=T0 + MINUTE)
+    numbers = sorted(i.number for i in incidents)
+    assert answer == replies.done_many("acknowledge", numbers)
+    assert set(Incident.objects.values_list("status", flat=True)) == {"acknowledged"}
+    again = sms_reply(from_number=phone(person), text="4", now=T0 + MINUTE)
+    assert again == replies.already_all(numbers)

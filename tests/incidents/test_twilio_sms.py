@@ -205,37 +205,41 @@ def test_thirty_percent_faults_every_page_ends_sent_or_failed_with_a_reason(
     client, twilio, demo, workers, monkeypatch
 ):
     """The fake fails 30% of sends (500, 429, hangs longer than the client waits): each SMS page
-    still ends sent or explicitly failed, none is sent twice, and escalation goes on."""
+    still ends sent or explicitly failed, none is sent twice, and escalation goes on. One alert a
+    minute and a half, so that most texts go alone (one a minute per number) and meet faults."""
     twilio.twilio.fault_rate(0.3, seed=7, hang=0.6)
-    workers.frozen_now(T0)
     auth = Service.objects.get(name="auth")
     integration, token = integration_create(service=auth, kind="webhook")
-    for n in range(12):
-        client.post(
-            f"/integrations/webhook/{token}/",
-            json.dumps({"title": f"Fault {n}", "status": "firing", "dedup_key": f"f{n}"}),
-            content_type="application/json",
-        )
     # The hangs outlast the client's patience: unknown outcomes, to be looked up.
     monkeypatch.setattr(twilio_channel, "TIMEOUT_SECONDS", 0.3)
     at = T0
-    for _ in range(12):  # twelve minutes: retries, reconciliations, the next steps
+    for n in range(30):  # every 30 s for 15 minutes: alerts, retries, reconciliations, steps
+        workers.frozen_now(at)
+        if n % 3 == 0 and n < 24:
+            client.post(
+                f"/integrations/webhook/{token}/",
+                json.dumps({"title": f"Fault {n}", "status": "firing", "dedup_key": f"f{n}"}),
+                content_type="application/json",
+            )
         workers.run(at)
         for page in Page.objects.filter(state="sending", lease_until__lt=at):
             pages.page_reconcile(page_id=page.pk, now=at)
-        at += MINUTE
+        at += MINUTE / 2
     sms = Page.objects.filter(kind="sms", incident__service=auth)
-    assert not sms.filter(state__in=["pending", "sending"]).filter(due_at__lt=at - MINUTE)
+    assert not sms.filter(state__in=["pending", "sending"], due_at__lt=at - 2 * MINUTE)
     for page in sms.filter(state="failed"):
         assert page.error, page
     creates = [path for method, path in twilio.requests if method == "POST"]
     print(f"\n{len(creates)} sends tried, {len(twilio.twilio.messages)} made at Twilio; pages:")
     print(dict(Counter(sms.values_list("state", flat=True))))
     assert len(creates) > len(twilio.twilio.messages)  # faults happened, and were lived through
-    bodies = [(m["To"], m["Body"]) for m in twilio.twilio.messages]
+    texts = [(m["To"], m["Body"]) for m in twilio.twilio.messages]
+    assert len(texts) == len(set(texts))  # no text went out twice
+    made = {m["sid"] for m in twilio.twilio.messages}
     sent = sms.filter(state__in=["sent", "delivered"])
-    assert sent.count() == len(bodies) == len(set(bodies))  # each page once at Twilio
-    assert Incident.objects.filter(service=auth, esc_step__gt=0).count() == 12  # steps went on
+    assert set(sent.values_list("provider_id", flat=True)) == made  # each text is some page's
+    assert sent.count() >= len(made) >= 8
+    assert Incident.objects.filter(service=auth, esc_step__gt=0).count() == 8  # steps went on
 
 
 @pytest.mark.django_db

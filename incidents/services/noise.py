@@ -1,0 +1,82 @@
+"""Noise control, as the best engines do it: at most one SMS a minute to a number, with what was
+held meanwhile sent together as one message; at most three calls to a number in 15 minutes.
+
+A page that may not go yet is not dropped: it waits (pending, due when its turn comes) and the
+sweep or its doorbell sends it then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from incidents.models import Incident, Page
+from oncall.models import ContactMethod
+
+SMS_SPACING = timedelta(seconds=60)
+CALLS_PER_WINDOW, CALL_WINDOW = 3, timedelta(minutes=15)
+BUNDLE_MAX = 10  # incidents named in one bundled SMS (the text says how many more there are)
+
+
+def turn_take(page: Page, *, now: datetime) -> datetime | None:
+    """Take the page's turn on its contact method: None if it may go now, else when it may.
+
+    For SMS the turn is taken atomically (a conditional UPDATE on the contact method), so two
+    workers never both text the same number within the minute.
+    """
+    if page.contact_method_id is None:
+        return None
+    if page.kind == "sms":
+        taken = ContactMethod.objects.filter(
+            Q(quiet_until__isnull=True) | Q(quiet_until__lte=now), pk=page.contact_method_id
+        ).update(quiet_until=now + SMS_SPACING)
+        if taken:
+            return None
+        quiet = (
+            ContactMethod.objects.filter(pk=page.contact_method_id)
+            .values_list("quiet_until", flat=True)
+            .first()
+        )
+        return quiet if quiet is not None and quiet > now else None
+    if page.kind == "voice":
+        recent = list(
+            Page.objects.filter(kind="voice", address=page.address, sent_at__gt=now - CALL_WINDOW)
+            .exclude(pk=page.pk)
+            .order_by("-sent_at")
+            .values_list("sent_at", flat=True)[:CALLS_PER_WINDOW]
+        )
+        if len(recent) >= CALLS_PER_WINDOW:
+            return recent[-1] + CALL_WINDOW
+    return None
+
+
+def turn_release(page: Page, *, now: datetime) -> None:
+    """Give the turn back after a send that certainly did not happen (refused, unreachable)."""
+    if page.kind == "sms" and page.contact_method_id is not None:
+        ContactMethod.objects.filter(
+            pk=page.contact_method_id, quiet_until=now + SMS_SPACING
+        ).update(quiet_until=None)
+
+
+def bundle_claim(page: Page, *, now: datetime, lease_until: datetime) -> list[Page]:
+    """Claim the other SMS pages due to the same number, for open incidents, to go with `page`."""
+    waiting = list(
+        Page.objects.filter(
+            contact_method_id=page.contact_method_id,
+            kind="sms",
+            state=Page.State.PENDING,
+            due_at__lte=now,
+            incident__status__in=Incident.OPEN,
+        )
+        .exclude(pk=page.pk)
+        .select_related("incident", "person")
+        .order_by("due_at", "id")[: BUNDLE_MAX * 2]
+    )
+    claimed = []
+    for other in waiting:
+        if Page.objects.filter(pk=other.pk, state=Page.State.PENDING).update(
+            state=Page.State.SENDING, lease_until=lease_until
+        ):
+            claimed.append(other)
+    return claimed
