@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import F, Q
 
 from incidents.models import Incident, Page
 from oncall.models import ContactMethod
 
-SMS_SPACING = timedelta(seconds=60)
+
+def _sms_spacing() -> timedelta:
+    """How long after a text to a number the next may go (PLANTAO_SMS_SPACING_SECONDS, 60)."""
+    return timedelta(seconds=settings.PLANTAO_SMS_SPACING_SECONDS)
+
+
 CALLS_PER_WINDOW, CALL_WINDOW = 3, timedelta(minutes=15)
-BUNDLE_MAX = 10  # incidents named in one bundled SMS (the text says how many more there are)
+# Pages one bundled text may carry: in a storm, one text ("1000 open: #1000 #999 ... +990 more")
+# that a single reply acknowledges, rather than a text a minute for hours.
+BUNDLE_CLAIM_MAX = 1000
 
 
 def turn_take(page: Page, *, now: datetime) -> datetime | None:
@@ -30,7 +38,7 @@ def turn_take(page: Page, *, now: datetime) -> datetime | None:
     if page.kind == "sms":
         taken = ContactMethod.objects.filter(
             Q(quiet_until__isnull=True) | Q(quiet_until__lte=now), pk=page.contact_method_id
-        ).update(quiet_until=now + SMS_SPACING)
+        ).update(quiet_until=now + _sms_spacing())
         if taken:
             return None
         quiet = (
@@ -55,7 +63,7 @@ def turn_release(page: Page, *, now: datetime) -> None:
     """Give the turn back after a send that certainly did not happen (refused, unreachable)."""
     if page.kind == "sms" and page.contact_method_id is not None:
         ContactMethod.objects.filter(
-            pk=page.contact_method_id, quiet_until=now + SMS_SPACING
+            pk=page.contact_method_id, quiet_until=now + _sms_spacing()
         ).update(quiet_until=None)
 
 
@@ -71,12 +79,12 @@ def bundle_claim(page: Page, *, now: datetime, lease_until: datetime) -> list[Pa
         )
         .exclude(pk=page.pk)
         .select_related("incident", "person")
-        .order_by("due_at", "id")[: BUNDLE_MAX * 2]
+        .order_by("due_at", "id")[:BUNDLE_CLAIM_MAX]
     )
     claimed = []
     for other in waiting:
         if Page.objects.filter(pk=other.pk, state=Page.State.PENDING).update(
-            state=Page.State.SENDING, lease_until=lease_until
+            state=Page.State.SENDING, lease_until=lease_until, attempts=F("attempts") + 1
         ):
             claimed.append(other)
     return claimed

@@ -258,6 +258,7 @@ def _bundle_message(pages: list[Page]) -> Message:
         subject=f"[Plantao] {len(items)} open incidents",
         body=render.page_sms_bundle(items),
         mentions=tuple(f"#{number}" for number, _, _ in items),
+        also=tuple(p.reference for p in pages[1:]),
     )
 
 

@@ -19,6 +19,8 @@ class Message:
     # What any text carrying this message contains (its incident number, "#42"), even when it
     # went out bundled with others: how a provider's record of it is recognised.
     mentions: tuple[str, ...] = ()
+    # The references of other pages this message carries too (several incidents in one text).
+    also: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -43,13 +43,16 @@ class RecordingChannel(Channel):
             "provider_id": provider_id,
             "at": clock.now().isoformat(),
         }
+        if message.also:  # the other pages a bundled text carries
+            line["also"] = list(message.also)
         _append(self.path, (json.dumps(line, ensure_ascii=False) + "\n").encode())
         return SendResult(provider_id=provider_id, status="sent")
 
     def lookup(self, reference: str, **context) -> SendResult | None:
-        """Return the first recorded send with `reference`, or None if there is none."""
+        """Return the first recorded send carrying `reference` (alone or with others), or None
+        if there is none."""
         for sent in sends(self.path):
-            if sent["reference"] == reference:
+            if sent["reference"] == reference or reference in sent.get("also", ()):
                 return SendResult(provider_id=sent["provider_id"], status="sent")
         return None
 

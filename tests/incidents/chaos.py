@@ -59,8 +59,13 @@ def wait_until(
 
 
 def references(path: str | os.PathLike) -> Counter:
-    """Count how often each page reference was sent through the recording channel."""
-    return Counter(sent["reference"] for sent in sends(path))
+    """Count how often each page reference was sent through the recording channel, alone or
+    carried by a text bundling several pages."""
+    return Counter(
+        reference
+        for sent in sends(path)
+        for reference in [sent["reference"], *sent.get("also", ())]
+    )
 
 
 @dataclass

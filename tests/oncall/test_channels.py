@@ -269,3 +269,13 @@ def test_registry_refuses_an_unknown_channel_or_kind(settings):
     settings.PLANTAO_CHANNEL = "console"
     with pytest.raises(ValueError, match="pigeon"):
         channel_for("pigeon")
+
+
+def test_recording_finds_a_page_carried_by_a_bundled_text(tmp_path):
+    channel = RecordingChannel(tmp_path / "pages.jsonl")
+    bundle = Message(
+        "page-1", "sms", "+351910000000", "3 open", "[Plantao] 3 open", (), ("page-2", "page-3")
+    )
+    sent = channel.send(bundle)
+    assert channel.lookup("page-3") == sent
+    assert channel.lookup("page-4") is None

@@ -207,6 +207,8 @@ LOGGING = {
 from oncall.config.beat import SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401
 
 PLANTAO_CHANNEL = env.str("PLANTAO_CHANNEL", default="auto")
+# Noise control: at most one text to a number this often; what falls due meanwhile is bundled.
+PLANTAO_SMS_SPACING_SECONDS = env.int("PLANTAO_SMS_SPACING_SECONDS", default=60)
 PLANTAO_RECORDING_PATH = env.str(
     "PLANTAO_RECORDING_PATH", default=str(VAR_DIR / "recorded-pages.jsonl")
 )
