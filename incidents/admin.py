@@ -34,7 +34,14 @@ class IntegrationInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "team", "escalation_policy", "urgency_rule"]
+    list_display = [
+        "name",
+        "description",
+        "team",
+        "escalation_policy",
+        "urgency_rule",
+        "slack_channel",
+    ]
     list_filter = ["team"]
     search_fields = ["name", "description"]
     inlines = [IntegrationInline, MaintenanceInline]
@@ -98,7 +105,13 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "service", "status", "urgency", "severity", "created_at"]
     list_filter = ["status", "urgency", "severity", "service"]
     search_fields = ["title", "dedup_key"]
-    readonly_fields = ["policy_snapshot", "esc_rung_for", "esc_rung_at"]
+    readonly_fields = [
+        "policy_snapshot",
+        "esc_rung_for",
+        "esc_rung_at",
+        "slack_channel",
+        "slack_ts",
+    ]
     inlines = [TimelineInline]
 
 

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
 from incidents.services import engine, pages
 from oncall import clock
 

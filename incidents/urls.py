@@ -3,7 +3,7 @@ includes these at the root."""
 
 from django.urls import path
 
-from incidents.views import email, ingest, metrics, twilio
+from incidents.views import email, ingest, metrics, slack, twilio
 
 app_name = "incidents"
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("twilio/status/", twilio.status_receive, name="twilio-status"),
     path("twilio/voice/<int:page_id>/", twilio.voice_receive, name="twilio-voice"),
     path("email/<str:token>/", email.email_action, name="email-action"),
+    path("slack/commands/", slack.command_receive, name="slack-commands"),
+    path("slack/interactions/", slack.interaction_receive, name="slack-interactions"),
 ]

@@ -48,6 +48,10 @@ class Incident(models.Model):
     esc_rung_at = models.DateTimeField(null=True, blank=True, editable=False)
     ack_timeout_at = models.DateTimeField(null=True, blank=True)
     auto_resolve_at = models.DateTimeField(null=True, blank=True)
+    # The incident's post in its service's Slack channel, to update it (incidents.services.
+    # slack_channel); slack_ts is "-" while the post is on its way or of unknown outcome.
+    slack_channel = models.CharField(max_length=32, blank=True, editable=False)
+    slack_ts = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]

@@ -37,6 +37,12 @@ class Service(models.Model):
     auto_resolve_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Resolve an incident nobody resolved after this long."
     )
+    slack_channel = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Slack channel id (C0123ABCD) where each incident is posted with its buttons "
+        "when its first step fires, and updated when acknowledged or resolved. Invite the app.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -23,6 +23,7 @@ from incidents.services.doorbell import ENGINE, ring_now
 from incidents.services.incidents import ESCALATE, escalation_schedule
 from incidents.services.pages import SEND, PageRequest, pages_create_many, pages_send_created
 from incidents.services.policies import policy_snapshot
+from incidents.services.slack_channel import slack_incidents_announce
 from incidents.services.targets import targets_resolve
 from oncall import selectors
 
@@ -242,6 +243,9 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
         )
         timeline.extend(_entry(incident, TimelineEntry.Kind.NOBODY, now, n) for n in step.empty)
     TimelineEntry.objects.bulk_create(timeline)
+    # The incident's post in its service's Slack channel, when its first step fires (on commit).
+    first = escalation.Position(0, 0, 0)
+    slack_incidents_announce(incidents=[s.incident for s in steps if s.position == first], now=now)
     return [Fired(i.pk, [p for p in pages.get(i.pk, []) if p.due_at <= now]) for i in incidents]
 
 

@@ -12,6 +12,7 @@ from django.db.models import Max
 from incidents.models import Incident, Page, Responder, TimelineEntry
 from incidents.services.doorbell import ring
 from incidents.services.pages import pages_create
+from incidents.services.slack_channel import slack_incident_changed
 from incidents.services.timeline import timeline_add
 from oncall.models import Person
 
@@ -50,6 +51,7 @@ def _transition(
             actor=by,
             data={"pages_cancelled": cancelled},
         )
+        slack_incident_changed(incident=incident, now=now)
     incident.refresh_from_db()
     return bool(changed)
 
@@ -138,6 +140,7 @@ def incident_escalate_restart(
     }
     Incident.objects.filter(pk=incident.pk).update(**fields)
     timeline_add(incident=incident, kind=kind, at=now, source=source, actor=by, message=message)
+    slack_incident_changed(incident=incident, now=now)
     incident.refresh_from_db()
     return True
 

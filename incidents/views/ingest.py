@@ -36,7 +36,7 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _request_body(request) -> bytes:
+def request_body(request) -> bytes:
     """Return the body, refusing one over MAX_BODY_BYTES before and after reading it."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -100,7 +100,7 @@ def _invalid(error: InvalidPayload | ValidationError):
 def _integration(request, kind: str, token: str, now):
     """Return (integration, body, None) for a request to go on with, else (None, None, refusal)."""
     try:
-        raw = _request_body(request)
+        raw = request_body(request)
     except BodyTooLarge:
         return None, None, _too_large()
     integration = integration_authenticate(token=token, now=now)
@@ -167,7 +167,7 @@ def pagerduty_enqueue(request):
         return response
     now = clock.now()
     try:
-        raw = _request_body(request)
+        raw = request_body(request)
     except BodyTooLarge:
         return _pagerduty_refusal(
             413, [f"Request body is over {MAX_BODY_BYTES // 1024} KiB"], "Event is too large"

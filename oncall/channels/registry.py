@@ -1,8 +1,9 @@
 """Pick the channel for each kind of message, from settings read at call time.
 
 PLANTAO_CHANNEL=auto (the default) uses each real provider that is configured (Twilio for SMS
-and calls when TWILIO_ACCOUNT_SID is set, SMTP when EMAIL_URL is) and the console for the rest;
-`console` and `recording` send every kind there, whatever else is configured.
+and calls when TWILIO_ACCOUNT_SID is set, SMTP when EMAIL_URL is, Slack when SLACK_BOT_TOKEN
+is) and the console for the rest; `console` and `recording` send every kind there, whatever else
+is configured.
 """
 
 from django.conf import settings
@@ -32,6 +33,17 @@ def _twilio(kind: str) -> Channel:
     )
 
 
+def slack_configured() -> bool:
+    return bool(settings.SLACK_BOT_TOKEN)
+
+
+def slack_channel():
+    """Return the Slack channel (pages by direct message; the incidents layer posts with it too)."""
+    from oncall.channels.slack import SlackChannel
+
+    return SlackChannel(token=settings.SLACK_BOT_TOKEN, api_base=settings.SLACK_API_BASE)
+
+
 def channel_for(kind: str) -> Channel:
     """Return the channel that carries messages of `kind` under the PLANTAO_CHANNEL setting."""
     if kind not in KINDS:
@@ -48,7 +60,9 @@ def channel_for(kind: str) -> Channel:
             from oncall.channels.email import EmailChannel
 
             return EmailChannel()
-        # Slack comes with its own channel; until then, and for what is not configured, the log.
+        if kind == "slack" and slack_configured():
+            return slack_channel()
+        # What is not configured goes to the log.
         return ConsoleChannel()
     raise ImproperlyConfigured(
         f"PLANTAO_CHANNEL={configured!r} is not a channel; use one of {', '.join(CHANNELS)}"

@@ -460,9 +460,7 @@ def test_steps_fired_together_keep_each_incident_to_its_own_service_and_policy(
 
 
 @pytest.mark.django_db
-def test_at_most_three_calls_to_a_number_in_fifteen_minutes_the_rest_wait(
-    demo, recorded, workers
-):
+def test_at_most_three_calls_to_a_number_in_fifteen_minutes_the_rest_wait(demo, recorded, workers):
     incidents = [fire(service="edge", key=f"call-{n}") for n in range(4)]
     workers.run(T0 + 3 * MINUTE)  # the voice rule's 3 minutes
     primary = on_call("Primary")

@@ -1,0 +1,251 @@
+"""Slack's requests round trip on the production stack (make bench): figures, never asserts.
+
+Slack gives up on an answer after three seconds; the target here is p99 under 300 ms. Builds its
+own PostgreSQL database (plantao_bench_slack, recreated each run, dropped at the end), uses Redis
+db 8 as the Celery broker and cache (flushed; no worker runs, so the answers queued for Slack
+just wait there), starts gunicorn with the production settings as the Procfile does (2 sync
+workers), and sends signed requests from asyncio connections in this process:
+
+1. `/oncall` (who is on call now and next, for every schedule of the demo organisation);
+2. Acknowledge button presses, each on another triggered incident (the acknowledgement, the
+   cancelled pages, the timeline entry and the queued answer: the whole path).
+
+Each first alone on one connection, then on CONNECTIONS connections at once for WINDOW seconds.
+Skips (exit 0) when PostgreSQL or Redis is not reachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as harness  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_HOST, PG_PORT, DATABASE = "127.0.0.1", 5432, "plantao_bench_slack"
+REDIS = "redis://127.0.0.1:6379/8"
+SECRET = "plantao-bench-slack-signing-secret"
+USER = "U0BENCH"
+CONNECTIONS, WINDOW, ALONE = 8, 10.0, 3.0
+INCIDENTS = 8_000  # more than the presses the runs can make: each press acts on a fresh one
+
+
+def _env(tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "LOG_LEVEL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="oncall.config.settings.production",
+        DEBUG="off",
+        SECRET_KEY="plantao-bench-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_COOKIES="off",
+        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}",
+        CELERY_BROKER_URL=REDIS,
+        REDIS_URL=REDIS,
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET=SECRET,
+        PLANTAO_CHANNEL="recording",
+        PLANTAO_RECORDING_PATH=str(tmp / "pages.jsonl"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _database(action: str) -> None:
+    import psycopg
+
+    dsn = {"host": PG_HOST, "port": PG_PORT, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**dsn, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if action == "create":
+            connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def _organisation(env: dict) -> list[int]:
+    """Load the demo, link the Primary on-call person to Slack, open INCIDENTS incidents."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [*manage, "demo", "--force"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    import django
+
+    django.setup()
+    from incidents.models import Incident, Service
+    from oncall import clock, selectors
+    from oncall.models import ContactMethod, Schedule
+
+    now = clock.now()
+    person = selectors.oncall_at(schedule=Schedule.objects.get(name="Primary"), at=now)
+    ContactMethod.objects.create(person=person, kind="slack", address=USER, verified_at=now)
+    service = Service.objects.get(name="auth")
+    Incident.objects.bulk_create(
+        Incident(
+            service=service,
+            dedup_key=f"bench-{n}",
+            title=f"Bench incident {n}",
+            severity="critical",
+            urgency="high",
+            created_at=now,
+        )
+        for n in range(INCIDENTS)
+    )
+    return list(Incident.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def _signed(path: str, fields: dict, port: int) -> bytes:
+    """Return a whole HTTP request carrying Slack's signature of its body, made now."""
+    body = urlencode(fields).encode()
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"X-Slack-Request-Timestamp: {timestamp}\r\nX-Slack-Signature: v0={digest.hexdigest()}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def oncall_requests(port: int):
+    fields = {"command": "/oncall", "text": "", "user_id": USER, "team_id": "T0BENCH"}
+    request = _signed("/slack/commands/", fields, port)
+    while True:
+        yield request
+
+
+def press_requests(port: int, incidents: list[int]):
+    for number in incidents:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": USER},
+            "response_url": "http://127.0.0.1:9/unused",
+            "actions": [{"action_id": "plantao_acknowledge", "value": str(number)}],
+        }
+        yield _signed("/slack/interactions/", {"payload": json.dumps(payload)}, port)
+
+
+async def _load(port: int, requests, connections: int, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    latencies, statuses, errors = [], {}, []
+
+    async def connection() -> None:
+        state = {"host": "127.0.0.1", "port": port, "writer": None}
+        for request in requests:
+            if time.monotonic() >= deadline:
+                break
+            sent = time.monotonic()
+            try:
+                status, _, _ = await harness._exchange(state, request)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                errors.append(repr(error))
+                state["writer"] = None
+                continue
+            latencies.append(time.monotonic() - sent)
+            statuses[status] = statuses.get(status, 0) + 1
+        if state.get("writer") is not None:
+            state["writer"].close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return {
+        "latencies": latencies,
+        "statuses": statuses,
+        "errors": errors,
+        "elapsed": time.monotonic() - started,
+    }
+
+
+def _report(label: str, result: dict) -> None:
+    latencies = result["latencies"]
+    p50, p99 = (harness.percentile(latencies, f) * 1000 for f in (0.5, 0.99))
+    rate = len(latencies) / result["elapsed"]
+    print(
+        f"  {label}: {len(latencies)} requests, {rate:,.0f}/s; round trip p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {max(latencies, default=float('nan')) * 1000:.1f} ms "
+        f"(target p99 < 300 ms); statuses {result['statuses']}"
+        + (
+            f"; {len(result['errors'])} errors, first {result['errors'][0]}"
+            if result["errors"]
+            else ""
+        )
+    )
+
+
+def main() -> None:
+    if not harness.reachable(PG_HOST, PG_PORT):
+        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; bench_slack skipped.")
+        return
+    if not harness.reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG"):
+        print("Redis is not reachable on 127.0.0.1:6379; bench_slack skipped.")
+        return
+    began = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-slack-"))
+    env = _env(tmp)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import redis as redis_client
+
+    redis = redis_client.Redis.from_url(REDIS)
+    redis.flushdb()
+    _database("create")
+    web = None
+    try:
+        incidents = _organisation(env)
+        port = harness.free_port()
+        argv = [sys.executable, "-m", "gunicorn", "oncall.config.wsgi"]
+        argv += ["-c", "python:oncall.config.gunicorn", "--bind", f"127.0.0.1:{port}"]
+        argv += ["--workers", "2", "--access-logfile", "/dev/null", "--no-control-socket"]
+        web = harness.Proc("gunicorn", argv, env=env, cwd=ROOT, log=tmp / "gunicorn.log")
+        probe = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        deadline = time.monotonic() + 30
+        while not harness.reachable("127.0.0.1", port, probe, b"HTTP/1.1 200"):
+            if time.monotonic() > deadline or not web.alive():
+                raise RuntimeError(f"gunicorn did not start:\n{web.log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        print(
+            f"conditions: Python {platform.python_version()}, {os.cpu_count()} CPUs shared by "
+            "gunicorn (production settings, 2 sync workers), PostgreSQL, Redis and this load "
+            "process; the demo organisation (17 people, 2 schedules); each request signed "
+            "by the load process; no Celery worker"
+        )
+        presses = press_requests(port, incidents)
+        for label, requests in (
+            ("/oncall", oncall_requests(port)),
+            ("Acknowledge button", presses),
+        ):
+            print(f"{label}, signed (v0), against gunicorn:")
+            _report("1 connection, alone", asyncio.run(_load(port, requests, 1, ALONE)))
+            _report(
+                f"{CONNECTIONS} connections, {WINDOW:.0f} s",
+                asyncio.run(_load(port, requests, CONNECTIONS, WINDOW)),
+            )
+        from incidents.models import Incident
+
+        acknowledged = Incident.objects.filter(status="acknowledged").count()
+        print(f"  ({acknowledged} incidents acknowledged by the presses, each once)")
+    finally:
+        if web is not None:
+            web.stop()
+        from django.db import connections
+
+        connections.close_all()
+        redis.flushdb()
+        _database("drop")
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"(bench_slack took {time.monotonic() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""An incident's post in its service's Slack channel: posted with the answer buttons when its
+first escalation step fires, updated when it is acknowledged or resolved (from anywhere).
+
+Never in a request's path nor inside the engine's transaction: the two hooks only ring a task
+on commit, and the tasks (incidents.slack.tasks) call Slack. The post is a courtesy copy for the
+team; the pages are what must go out, so a post that cannot be made is logged, not repeated
+blindly: a post of unknown outcome is never made twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from incidents.models import Incident
+from incidents.models.choices import Source
+from incidents.services.doorbell import ring
+from incidents.slack import messages
+from oncall.channels.base import ChannelError, OutcomeUnknown
+from oncall.channels.registry import slack_channel, slack_configured
+
+log = logging.getLogger(__name__)
+
+POST = "incidents.slack.tasks.slack_incident_post"
+UPDATE = "incidents.slack.tasks.slack_incident_update"
+POSTING = "-"  # slack_ts while the post is on its way, or when its outcome is unknown
+UPDATE_ROUNDS = 3  # an update made stale by a change meanwhile is made again, this often at most
+BY_SOURCE = {Source.INTEGRATION: "monitoring", Source.SYSTEM: "Plantão"}
+
+
+def slack_incidents_announce(*, incidents: Iterable[Incident], now: datetime) -> None:
+    """Hook for the engine, with the incidents whose first step fired: ring, on commit, the post
+    of each whose service names a Slack channel. No query: the services are loaded."""
+    if not slack_configured():
+        return
+    for incident in incidents:
+        if incident.service.slack_channel:
+            ring(POST, incident.pk, due_at=now, now=now)
+
+
+def slack_incident_changed(*, incident: Incident, now: datetime) -> None:
+    """Hook for acknowledge and resolve: ring, on commit, the update of the incident's post (the
+    task finds out whether it has one)."""
+    if slack_configured():
+        ring(UPDATE, incident.pk, due_at=now, now=now)
+
+
+def _incident(incident_id: int) -> Incident | None:
+    return (
+        Incident.objects.select_related("service", "acknowledged_by", "resolved_by")
+        .filter(pk=incident_id)
+        .first()
+    )
+
+
+def status_by(incident: Incident) -> str:
+    """Return who acknowledged or resolved the incident: a person, or where it came from."""
+    if incident.status == Incident.Status.TRIGGERED:
+        return ""
+    if incident.status == Incident.Status.ACKNOWLEDGED:
+        person = incident.acknowledged_by
+    else:
+        person = incident.resolved_by
+    if person is not None:
+        return person.display_name
+    source = (
+        incident.timeline.filter(kind=incident.status)
+        .order_by("-at", "-id")
+        .values_list("source", flat=True)
+        .first()
+    )
+    return BY_SOURCE.get(source) or (Source(source).label if source in Source.values else "")
+
+
+def _content(incident: Incident) -> dict:
+    return messages.incident_post(
+        number=incident.number,
+        severity=incident.severity,
+        title=incident.title,
+        service=incident.service.name,
+        status=incident.status,
+        by=status_by(incident),
+    )
+
+
+def slack_incident_post(*, incident_id: int) -> bool:
+    """Post the incident in its service's channel, once; return whether it was posted now.
+
+    Raise a retryable ChannelError when Slack said "later" (the task tries again).
+    """
+    incident = _incident(incident_id)
+    if incident is None or not incident.service.slack_channel or incident.slack_ts:
+        return False
+    # Claimed by a conditional update: of two runs of the task only one posts.
+    if not Incident.objects.filter(pk=incident_id, slack_ts="").update(slack_ts=POSTING):
+        return False
+    content = _content(incident)
+    try:
+        channel, ts = slack_channel().post(channel=incident.service.slack_channel, **content)
+    except OutcomeUnknown as error:
+        log.warning("incident %s: the Slack post may or may not be there (%s)", incident_id, error)
+        return False
+    except ChannelError as error:
+        Incident.objects.filter(pk=incident_id, slack_ts=POSTING).update(slack_ts="")
+        log.warning("incident %s: not posted to Slack: %s", incident_id, error.reason)
+        if error.retryable:
+            raise
+        return False
+    Incident.objects.filter(pk=incident_id).update(slack_channel=channel, slack_ts=ts)
+    _show(incident_id, channel, ts, content)  # acknowledged while being posted: say so
+    return True
+
+
+def slack_incident_update(*, incident_id: int) -> bool:
+    """Make the incident's post say how it stands now; False when it has no post.
+
+    Raise a retryable ChannelError when Slack cannot take it now (the task tries again).
+    """
+    incident = _incident(incident_id)
+    if incident is None or incident.slack_ts in ("", POSTING):
+        return False
+    _show(incident_id, incident.slack_channel, incident.slack_ts, None)
+    return True
+
+
+def _show(incident_id: int, channel: str, ts: str, shown: dict | None) -> None:
+    """Update the post until it shows the incident as it stands (`shown`: what it shows now).
+
+    Two updates racing (an acknowledgement, then a resolve) may reach Slack in either order:
+    reading the incident again after each update makes the last one right.
+    """
+    for _ in range(UPDATE_ROUNDS):
+        incident = _incident(incident_id)
+        if incident is None:
+            return
+        content = _content(incident)
+        if content == shown:
+            return
+        try:
+            slack_channel().update(channel=channel, ts=ts, **content)
+        except ChannelError as error:
+            log.warning("incident %s: Slack post not updated: %s", incident_id, error.reason)
+            if error.retryable:
+                raise
+            return
+        shown = content
