@@ -71,3 +71,7 @@ def done_many(action: str, numbers: list[int]) -> str:
 def already_all(numbers: list[int]) -> str:
     listed = " ".join(f"#{n}" for n in numbers)
     return _fit(f"Plantao: {listed} were already handled. Nothing was changed.")
+
+
+def verified(name: str) -> str:
+    return _fit(f"Plantao: this number is now verified for {name}; pages can reach it.")

@@ -11,6 +11,7 @@ from incidents import replies, voice
 from incidents.models import Incident, Page
 from incidents.services.incidents import incident_acknowledge, incident_resolve
 from oncall.models import Membership, Person
+from oncall.verification import verification_by_reply
 
 ACTING_ROLES = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
 
@@ -72,6 +73,9 @@ def _incidents_for(person: Person, number: str, named: int | None) -> list[Incid
 
 def sms_reply(*, from_number: str, text: str, now: datetime) -> str:
     """Act on an SMS reply from `from_number`; return the answer to send back."""
+    verified = verification_by_reply(number=from_number, text=text, now=now)
+    if verified is not None:
+        return replies.verified(verified.person.display_name)
     person = _person_for_number(from_number)
     if person is None:
         return replies.UNKNOWN_SENDER

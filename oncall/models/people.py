@@ -81,6 +81,11 @@ class ContactMethod(models.Model):
     # Noise control: no page goes to this method before this instant (one SMS a minute per
     # number, as GoAlert does); the pages held meanwhile go out together, as one message.
     quiet_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Verification: the SHA-256 of the code last sent to this address, until when it works, and
+    # how many wrong codes were tried against it.
+    verification_digest = models.CharField(max_length=64, blank=True, editable=False)
+    verification_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verification_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["person", "kind", "id"]

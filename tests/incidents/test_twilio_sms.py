@@ -10,6 +10,7 @@ import pytest
 from incidents.models import Incident, Page, Service, TimelineEntry
 from incidents.services import pages
 from incidents.services.integrations import integration_create
+from oncall import clock
 from oncall.channels import twilio as twilio_channel
 from oncall.channels.base import ChannelError, Message, OutcomeUnknown
 from oncall.channels.twilio import VALIDITY_SECONDS, TwilioSMSChannel
@@ -258,3 +259,22 @@ def test_twilio_traffic_leaves_no_numbers_or_tokens_in_the_logs(
     assert twilio.twilio.messages
     logged = "\n".join(f"{r.name}: {r.getMessage()}" for r in caplog.records)
     assert phone(primary) not in logged and TOKEN not in logged and SID not in logged
+
+
+@pytest.mark.django_db
+def test_a_new_number_is_verified_by_replying_the_code_it_was_texted(client, twilio, demo):
+    from oncall import services
+    from oncall.models import ContactMethod, Person
+    from oncall.verification import verification_start
+
+    person = Person.objects.first()
+    method = services.contact_method_create(person=person, kind="sms", address="+12125559999")
+    verification_start(method=method, now=clock.now())
+    (text,) = [m for m in twilio.twilio.messages if m["To"] == "+12125559999"]
+    code = text["Body"].split("code is ")[1][:6]
+    # Until verified, the number is a stranger: a 4 from it changes nothing.
+    stranger = signed_post(client, "/twilio/sms/", {"From": "+12125559999", "Body": "4"})
+    assert "not a verified contact" in stranger.content.decode()
+    answer = signed_post(client, "/twilio/sms/", {"From": "+12125559999", "Body": code})
+    assert f"verified for {person.display_name}" in answer.content.decode()
+    assert ContactMethod.objects.get(pk=method.pk).verified_at is not None

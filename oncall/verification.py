@@ -1,0 +1,94 @@
+"""Proving a contact method reaches its person: a code sent to it, typed back (in the profile, or
+as an SMS reply from the number). Unverified methods are never used for pages.
+
+Only the code's SHA-256 is kept; it works for CODE_LIFETIME and for MAX_ATTEMPTS wrong guesses,
+and a new one can be asked for once a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from oncall.channels.base import Message
+from oncall.channels.registry import channel_for
+from oncall.models import ContactMethod
+
+CODE_LIFETIME = timedelta(minutes=15)
+RESEND_AFTER = timedelta(minutes=1)
+MAX_ATTEMPTS = 5
+VERIFIABLE = (ContactMethod.Kind.SMS, ContactMethod.Kind.EMAIL, ContactMethod.Kind.SLACK)
+
+
+def _digest(method: ContactMethod, code: str) -> str:
+    key = f"{settings.SECRET_KEY}:contact:{method.pk}".encode()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def verification_start(*, method: ContactMethod, now: datetime) -> None:
+    """Send a new code to `method`. Refuse (ValidationError) a kind that cannot carry one, or a
+    second code within a minute of the last."""
+    if method.kind not in VERIFIABLE:
+        raise ValidationError({"kind": "A voice number is verified through its SMS twin."})
+    sent_at = method.verification_expires_at and method.verification_expires_at - CODE_LIFETIME
+    if sent_at and now - sent_at < RESEND_AFTER:
+        raise ValidationError({"code": "A code was sent less than a minute ago; wait for it."})
+    code = f"{secrets.randbelow(10**6):06d}"
+    method.verification_digest = _digest(method, code)
+    method.verification_expires_at = now + CODE_LIFETIME
+    method.verification_attempts = 0
+    method.save(
+        update_fields=[
+            "verification_digest",
+            "verification_expires_at",
+            "verification_attempts",
+        ]
+    )
+    text = f"Plantao: your verification code is {code}. It works for 15 minutes."
+    channel_for(method.kind).send(
+        Message(
+            reference=f"verify-{method.pk}-{int(now.timestamp())}",
+            kind=method.kind,
+            address=method.address,
+            subject="Plantao verification code",
+            body=text,
+        )
+    )
+
+
+def verification_check(*, method: ContactMethod, code: str, now: datetime) -> bool:
+    """Verify `method` if `code` is the one sent to it, in time and within the attempts."""
+    expires = method.verification_expires_at
+    if not method.verification_digest or expires is None or now >= expires:
+        return False
+    if method.verification_attempts >= MAX_ATTEMPTS:
+        return False
+    if not hmac.compare_digest(method.verification_digest, _digest(method, code.strip())):
+        ContactMethod.objects.filter(pk=method.pk).update(
+            verification_attempts=method.verification_attempts + 1
+        )
+        method.verification_attempts += 1
+        return False
+    method.verified_at = now
+    method.verification_digest = ""
+    method.verification_expires_at = None
+    method.save(update_fields=["verified_at", "verification_digest", "verification_expires_at"])
+    return True
+
+
+def verification_by_reply(*, number: str, text: str, now: datetime) -> ContactMethod | None:
+    """Verify the unverified SMS method of `number` whose code is `text`; return it, or None."""
+    code = text.strip()
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    for method in ContactMethod.objects.filter(
+        kind=ContactMethod.Kind.SMS, address=number, verified_at__isnull=True
+    ).exclude(verification_digest=""):
+        if verification_check(method=method, code=code, now=now):
+            return method
+    return None
