@@ -4,7 +4,7 @@ import socket
 
 from celery import shared_task
 
-from oncall import clock
+from oncall import clock, notices
 from oncall.models import Heartbeat
 
 PIPELINE = "pipeline"
@@ -16,3 +16,9 @@ def heartbeat() -> None:
     Heartbeat.objects.update_or_create(
         name=PIPELINE, defaults={"seen_at": clock.now(), "worker": socket.gethostname()}
     )
+
+
+@shared_task(ignore_result=True)
+def shift_notices() -> None:
+    """Tell people their shift starts within the hour, or has ended."""
+    notices.notices_send(now=clock.now())

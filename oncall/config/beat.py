@@ -12,6 +12,12 @@ SCHEDULE = {
         # A heartbeat older than its own period is worthless; never let a backlog replay it.
         "options": {"expires": HEARTBEAT_SECONDS},
     },
+    # "You are on call from 09:00 (in 1 hour)" and "your shift ended"; each notice once.
+    "shift-notices": {
+        "task": "oncall.tasks.shift_notices",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
     # The engine's safety net: rings for what is due soon or whose doorbell was lost.
     "engine-sweep": {
         "task": "incidents.tasks.engine_sweep",

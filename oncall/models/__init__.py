@@ -1,5 +1,6 @@
 from .feeds import CalendarFeed
 from .heartbeats import Heartbeat
+from .notices import ShiftNotice
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
 
@@ -15,5 +16,6 @@ __all__ = [
     "Override",
     "Person",
     "Schedule",
+    "ShiftNotice",
     "Team",
 ]
