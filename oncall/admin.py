@@ -12,6 +12,7 @@ from oncall.models import (
     Override,
     Person,
     Schedule,
+    ShiftNotice,
     Team,
 )
 
@@ -135,6 +136,16 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "seen_at", "worker"]
     readonly_fields = ["name", "seen_at", "worker"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ShiftNotice)
+class ShiftNoticeAdmin(admin.ModelAdmin):
+    list_display = ["person", "schedule", "kind", "shift_start", "shift_end", "sent_at"]
+    list_filter = ["kind", "schedule"]
+    readonly_fields = ["person", "schedule", "kind", "shift_start", "shift_end", "sent_at"]
 
     def has_add_permission(self, request):
         return False
