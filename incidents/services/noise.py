@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import F, Q
 
 from incidents.models import Incident, Page
+from oncall import clock
 from oncall.models import ContactMethod
 
 
@@ -65,6 +66,15 @@ def turn_release(page: Page, *, now: datetime) -> None:
         ContactMethod.objects.filter(
             pk=page.contact_method_id, quiet_until=now + _sms_spacing()
         ).update(quiet_until=None)
+
+
+def turn_close(page: Page) -> None:
+    """After a text went out, count the minute from when it left us, not from when its turn was
+    taken: a slow send must not bring the next text within the minute at the provider."""
+    if page.kind == "sms" and page.contact_method_id is not None:
+        ContactMethod.objects.filter(
+            pk=page.contact_method_id, quiet_until__lt=clock.now() + _sms_spacing()
+        ).update(quiet_until=clock.now() + _sms_spacing())  # only ever later
 
 
 def bundle_claim(page: Page, *, now: datetime, lease_until: datetime) -> list[Page]:

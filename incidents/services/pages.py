@@ -224,6 +224,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
                 states.append(page_failed(page=each, reason=error.reason, now=now))
         log.warning("page %s: %s", page.pk, error.reason)
         return states[0]
+    noise.turn_close(page)
     for each in together[1:]:
         page_sent(page=each, provider_id=result.provider_id, status=result.status, now=now)
     return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)

@@ -1,0 +1,241 @@
+"""Page delivery to a fake Twilio with 1 and 4 workers, and the per-number limits (make bench).
+
+Figures, never asserts. Builds its own PostgreSQL database (plantao_bench_delivery, dropped at
+the end), uses Redis db 10 as broker and cache, runs the fake Twilio of the tests in this
+process (tests/fakes), and Celery workers (prefork) plus beat with the production settings:
+
+1. throughput: NUMBERS people, each the only target of a service of their own, each with one
+   verified SMS number; one alert per service at once -> the time until every first SMS reached
+   the fake, as texts per second, with 1 and then 4 worker processes;
+2. limits: BURST alerts per service within a few seconds -> what reached each number over the
+   next 75 s: the most texts in any 60 s (the limit: one a minute per number) and how many
+   pages the texts carried (the ones held back go out bundled, not dropped).
+
+Skips (exit 0) when PostgreSQL or Redis is not reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as harness  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PG_HOST, PG_PORT, DATABASE = "127.0.0.1", 5432, "plantao_bench_delivery"
+REDIS = "redis://127.0.0.1:6379/10"
+SID, TOKEN, FROM = "AC" + "2" * 32, "bench-twilio-token", "+15005550006"
+NUMBERS, BURST, WATCH = 60, 4, 75.0
+
+
+def _env(tmp: Path, fake_base: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("LOG_LEVEL",)}
+    env.update(
+        DJANGO_SETTINGS_MODULE="oncall.config.settings.production",
+        DEBUG="off",
+        SECRET_KEY="plantao-bench-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_COOKIES="off",
+        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}",
+        CELERY_BROKER_URL=REDIS,
+        REDIS_URL=REDIS,
+        PLANTAO_CHANNEL="auto",
+        TWILIO_ACCOUNT_SID=SID,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER=FROM,
+        TWILIO_API_BASE=fake_base,
+        PUBLIC_URL="https://oncall.example.com",
+        CELERY_BEAT_SCHEDULE_FILENAME=str(tmp / "celerybeat-schedule"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _database(action: str) -> None:
+    import psycopg
+
+    dsn = {"host": PG_HOST, "port": PG_PORT, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**dsn, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if action == "create":
+            connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def _organisation() -> list:
+    """NUMBERS people, each with a verified number and a service whose policy pages them."""
+    from incidents.models import EscalationPolicy, EscalationStep, EscalationTarget, Service
+    from incidents.services.integrations import integration_create
+    from oncall import services
+    from oncall.models import Team
+
+    team = Team.objects.create(name="Bench")
+    integrations = []
+    for n in range(NUMBERS):
+        person = services.person_create(username=f"p{n}", display_name=f"Person {n}")
+        services.team_member_set(team=team, person=person, role="responder")
+        sms = services.contact_method_create(
+            person=person, kind="sms", address=f"+1212555{n:04d}", verified=True
+        )
+        services.notification_rule_create(contact_method=sms, delay_minutes=0)
+        policy = EscalationPolicy.objects.create(name=f"bench-{n}", team=team, repeat=0)
+        step = EscalationStep.objects.create(policy=policy, position=0, escalate_after_minutes=30)
+        EscalationTarget.objects.create(step=step, kind="person", person=person)
+        service = Service.objects.create(name=f"bench-{n}", team=team, escalation_policy=policy)
+        integrations.append(integration_create(service=service, kind="webhook")[0])
+    return integrations
+
+
+def _alerts(integrations, prefix: str) -> None:
+    from incidents.ingest.base import AlertEvent
+    from incidents.services.alerts import alerts_ingest
+
+    for n, integration in enumerate(integrations):
+        event = AlertEvent(action="trigger", dedup_key=f"{prefix}-{n}", title=f"Bench {prefix}")
+        alerts_ingest(integration=integration, events=[event], now=datetime.now(UTC))
+
+
+def _quiesce() -> None:
+    from incidents.models import Incident, Page
+
+    Incident.objects.filter(status__in=Incident.OPEN).update(status="resolved", esc_due_at=None)
+    Page.objects.filter(state="pending").update(state="cancelled")
+
+
+def _watch(fake, seconds: float) -> dict[str, float]:
+    """Return when each text reached the fake (first seen, polling every 20 ms)."""
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in list(fake.twilio.messages):
+            seen.setdefault(message["sid"], time.monotonic())
+        time.sleep(0.02)
+    return seen
+
+
+def _workers(env: dict, tmp: Path, concurrency: int) -> list[harness.Proc]:
+    celery = [sys.executable, "-m", "celery", "--app", "oncall.config"]
+    worker = harness.Proc(
+        "worker",
+        [*celery, "worker", "--loglevel", "WARNING", "--concurrency", str(concurrency)],
+        env=env,
+        cwd=ROOT,
+        log=tmp / f"worker-{concurrency}.log",
+    )
+    beat = harness.Proc(
+        "beat", [*celery, "beat", "--loglevel", "WARNING"], env=env, cwd=ROOT, log=tmp / "beat.log"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "ready" not in worker.log.read_text(errors="replace"):
+        time.sleep(0.2)
+    # --loglevel WARNING hides " ready."; give the pool a moment instead.
+    time.sleep(3)
+    return [beat, worker]
+
+
+def _throughput(fake, integrations, concurrency: int) -> None:
+    fake.reset()
+    started = time.monotonic()
+    _alerts(integrations, f"t{concurrency}")
+    deadline = started + 120
+    while time.monotonic() < deadline and len(fake.twilio.messages) < NUMBERS:
+        time.sleep(0.05)
+    took = time.monotonic() - started
+    got = len(fake.twilio.messages)
+    print(
+        f"1. throughput [{concurrency} worker process(es)]: {got} of {NUMBERS} first texts at the "
+        f"fake Twilio in {took:.2f} s after the alerts -> {got / took:.1f} texts/s"
+    )
+
+
+def _limits(fake, integrations, concurrency: int) -> None:
+    fake.reset()
+    for burst in range(BURST):
+        _alerts(integrations, f"l{concurrency}-{burst}")
+        time.sleep(1)
+    seen = _watch(fake, WATCH)
+    by_number = defaultdict(list)
+    for message in fake.twilio.messages:
+        if message["sid"] in seen:
+            by_number[message["To"]].append(seen[message["sid"]])
+    gaps = [
+        b - a
+        for stamps in by_number.values()
+        for a, b in zip(sorted(stamps), sorted(stamps)[1:], strict=False)
+    ]
+    shortest = min(gaps, default=float("nan"))
+    from incidents.models import Page
+
+    since = datetime.now(UTC) - timedelta(seconds=WATCH + BURST + 5)
+    carried = Page.objects.filter(state="sent", created_at__gte=since).count()
+    texts = len(fake.twilio.messages)
+    print(
+        f"2. limits [{concurrency} worker process(es)]: {NUMBERS * BURST} pages to {NUMBERS} "
+        f"numbers over {BURST} s -> {texts} texts in {WATCH:.0f} s carrying {carried} pages; "
+        f"shortest time between two texts to one number: {shortest:.2f} s (limit: 60 s; "
+        "first seen by polling the fake every 20 ms)"
+    )
+
+
+def main() -> None:
+    if not harness.reachable(PG_HOST, PG_PORT):
+        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; bench_delivery skipped.")
+        return
+    if not harness.reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG"):
+        print("Redis is not reachable on 127.0.0.1:6379; bench_delivery skipped.")
+        return
+    from tests.fakes.providers import FakeProviders
+
+    began = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-delivery-"))
+    with FakeProviders(twilio_account_sid=SID, twilio_auth_token=TOKEN) as fake:
+        env = _env(tmp, fake.twilio_base)
+        os.environ.update(env)
+        import django
+        import redis as redis_client
+
+        redis_client.Redis.from_url(REDIS).flushdb()
+        _database("create")
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        django.setup()
+        print(
+            f"conditions: Python {platform.python_version()}, {os.cpu_count()} CPUs; PostgreSQL "
+            f"{DATABASE}, Redis db 10 as broker and cache; Celery prefork workers + beat, "
+            "production settings; the fake Twilio (tests/fakes) in this process; one SMS a "
+            "minute per number (PLANTAO_SMS_SPACING_SECONDS=60)"
+        )
+        integrations = _organisation()
+        procs = []
+        try:
+            for concurrency in (1, 4):
+                procs = _workers(env, tmp, concurrency)
+                _throughput(fake, integrations, concurrency)
+                _quiesce()
+                time.sleep(61)  # every number's minute runs out before the next phase
+                _limits(fake, integrations, concurrency)
+                _quiesce()
+                for proc in procs:
+                    proc.stop()
+                time.sleep(61)
+        finally:
+            for proc in procs:
+                proc.stop()
+            from django.db import connections
+
+            connections.close_all()
+            _database("drop")
+    print(f"(bench_delivery took {time.monotonic() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
