@@ -21,6 +21,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -158,10 +159,13 @@ def _throughput(fake, integrations, concurrency: int) -> None:
 
 def _limits(fake, integrations, concurrency: int) -> None:
     fake.reset()
+    seen: dict[str, float] = {}
+    watcher = threading.Thread(target=lambda: seen.update(_watch(fake, BURST + WATCH)))
+    watcher.start()  # watching from the first alert: each text's time is when it arrived
     for burst in range(BURST):
         _alerts(integrations, f"l{concurrency}-{burst}")
         time.sleep(1)
-    seen = _watch(fake, WATCH)
+    watcher.join()
     by_number = defaultdict(list)
     for message in fake.twilio.messages:
         if message["sid"] in seen:
