@@ -36,6 +36,32 @@ def reachable(host: str, port: int, probe: bytes | None = None, expect: bytes = 
         return False
 
 
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+
+
+def services_missing(bench: str) -> bool:
+    """Say (and return True) when PostgreSQL or Redis is not there: the bench skips, exit 0."""
+    if not reachable(PG_HOST, PG_PORT):
+        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; {bench} skipped.")
+        return True
+    if not reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG"):
+        print(f"Redis is not reachable on 127.0.0.1:6379; {bench} skipped.")
+        return True
+    return False
+
+
+def database(name: str, *, create: bool) -> None:
+    """Drop the bench's own PostgreSQL database `name` (closing its connections), and make it
+    again, empty, when `create`."""
+    import psycopg
+
+    dsn = {"host": PG_HOST, "port": PG_PORT, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**dsn, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            connection.execute(f"CREATE DATABASE {name}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -61,16 +61,6 @@ def _env(tmp: Path, fake_base: str) -> dict:
     return env
 
 
-def _database(action: str) -> None:
-    import psycopg
-
-    dsn = {"host": PG_HOST, "port": PG_PORT, "user": "postgres", "dbname": "postgres"}
-    with psycopg.connect(**dsn, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        if action == "create":
-            connection.execute(f"CREATE DATABASE {DATABASE}")
-
-
 def _organisation() -> list:
     """NUMBERS people, each with a verified number and a service whose policy pages them."""
     from incidents.models import EscalationPolicy, EscalationStep, EscalationTarget, Service
@@ -190,11 +180,7 @@ def _limits(fake, integrations, concurrency: int) -> None:
 
 
 def main() -> None:
-    if not harness.reachable(PG_HOST, PG_PORT):
-        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; bench_delivery skipped.")
-        return
-    if not harness.reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG"):
-        print("Redis is not reachable on 127.0.0.1:6379; bench_delivery skipped.")
+    if harness.services_missing("bench_delivery"):
         return
     from tests.fakes.providers import FakeProviders
 
@@ -207,7 +193,7 @@ def main() -> None:
         import redis as redis_client
 
         redis_client.Redis.from_url(REDIS).flushdb()
-        _database("create")
+        harness.database(DATABASE, create=True)
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
         )
@@ -237,7 +223,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            _database("drop")
+            harness.database(DATABASE, create=False)
     print(f"(bench_delivery took {time.monotonic() - began:.0f} s)")
 
 

@@ -90,14 +90,6 @@ def _dsn(dbname: str = DATABASE) -> dict:
     return {"host": PG_HOST, "port": PG_PORT, "user": "postgres", "dbname": dbname}
 
 
-def _database_recreate() -> None:
-    import psycopg
-
-    with psycopg.connect(**_dsn("postgres"), autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
-
-
 class Stack:
     """The processes of one benchmark run; `stop` ends every one of them."""
 
@@ -903,7 +895,7 @@ def compare(single: dict, paged: dict, storm_rate: float, batch_rate: float, bar
 
 
 def _setup(env: dict) -> None:
-    _database_recreate()
+    harness.database(DATABASE, create=True)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
@@ -963,11 +955,7 @@ def _conditions(sweep_seconds: float) -> None:
 
 
 def main() -> None:
-    if not harness.reachable(PG_HOST, PG_PORT):
-        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; bench_ingest skipped.")
-        return
-    if not harness.reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG"):
-        print("Redis is not reachable on 127.0.0.1:6379; bench_ingest skipped.")
+    if harness.services_missing("bench_ingest"):
         return
     began = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-"))

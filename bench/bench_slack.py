@@ -62,16 +62,6 @@ def _env(tmp: Path) -> dict:
     return env
 
 
-def _database(action: str) -> None:
-    import psycopg
-
-    dsn = {"host": PG_HOST, "port": PG_PORT, "user": "postgres", "dbname": "postgres"}
-    with psycopg.connect(**dsn, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        if action == "create":
-            connection.execute(f"CREATE DATABASE {DATABASE}")
-
-
 def _organisation(env: dict) -> list[int]:
     """Load the demo, link the Primary on-call person to Slack, open INCIDENTS incidents."""
     manage = [sys.executable, "manage.py"]
@@ -184,11 +174,7 @@ def _report(label: str, result: dict) -> None:
 
 
 def main() -> None:
-    if not harness.reachable(PG_HOST, PG_PORT):
-        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}; bench_slack skipped.")
-        return
-    if not harness.reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG"):
-        print("Redis is not reachable on 127.0.0.1:6379; bench_slack skipped.")
+    if harness.services_missing("bench_slack"):
         return
     began = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-slack-"))
@@ -199,7 +185,7 @@ def main() -> None:
 
     redis = redis_client.Redis.from_url(REDIS)
     redis.flushdb()
-    _database("create")
+    harness.database(DATABASE, create=True)
     web = None
     try:
         incidents = _organisation(env)
@@ -242,7 +228,7 @@ def main() -> None:
 
         connections.close_all()
         redis.flushdb()
-        _database("drop")
+        harness.database(DATABASE, create=False)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"(bench_slack took {time.monotonic() - began:.0f} s)")
 
