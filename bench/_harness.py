@@ -62,6 +62,30 @@ def database(name: str, *, create: bool) -> None:
             connection.execute(f"CREATE DATABASE {name}")
 
 
+def production_env(*, database: str, redis: str, tmp: Path, **extra: str) -> dict:
+    """The environment of a bench's processes: this one's, without what would change the figures,
+    plus production settings on the bench's own database and Redis, and `extra`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PLANTAO_SWEEP_SECONDS", "WEB_CONCURRENCY", "LOG_LEVEL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="oncall.config.settings.production",
+        DEBUG="off",
+        SECRET_KEY="plantao-bench-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_COOKIES="off",
+        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{database}",
+        CELERY_BROKER_URL=redis,
+        REDIS_URL=redis,
+        CELERY_BEAT_SCHEDULE_FILENAME=str(tmp / "celerybeat-schedule"),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -39,26 +39,17 @@ NUMBERS, BURST, WATCH = 60, 4, 75.0
 
 
 def _env(tmp: Path, fake_base: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("LOG_LEVEL",)}
-    env.update(
-        DJANGO_SETTINGS_MODULE="oncall.config.settings.production",
-        DEBUG="off",
-        SECRET_KEY="plantao-bench-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_COOKIES="off",
-        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}",
-        CELERY_BROKER_URL=REDIS,
-        REDIS_URL=REDIS,
+    return harness.production_env(
+        database=DATABASE,
+        redis=REDIS,
+        tmp=tmp,
         PLANTAO_CHANNEL="auto",
         TWILIO_ACCOUNT_SID=SID,
         TWILIO_AUTH_TOKEN=TOKEN,
         TWILIO_FROM_NUMBER=FROM,
         TWILIO_API_BASE=fake_base,
         PUBLIC_URL="https://oncall.example.com",
-        CELERY_BEAT_SCHEDULE_FILENAME=str(tmp / "celerybeat-schedule"),
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def _organisation() -> list:

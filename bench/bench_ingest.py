@@ -64,26 +64,13 @@ GRAFANA = {"accepted": (290, 465), "processed": (9, 17), "p50": 1.4, "p99": 8.6,
 
 
 def _env(tmp: Path) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("PLANTAO_SWEEP_SECONDS", "WEB_CONCURRENCY", "LOG_LEVEL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="oncall.config.settings.production",
-        DEBUG="off",
-        SECRET_KEY="plantao-bench-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_COOKIES="off",
-        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}",
-        CELERY_BROKER_URL=REDIS,
-        REDIS_URL=REDIS,
+    return harness.production_env(
+        database=DATABASE,
+        redis=REDIS,
+        tmp=tmp,
         PLANTAO_CHANNEL="recording",
         PLANTAO_RECORDING_PATH=str(tmp / "pages.jsonl"),
-        CELERY_BEAT_SCHEDULE_FILENAME=str(tmp / "celerybeat-schedule"),
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def _dsn(dbname: str = DATABASE) -> dict:

@@ -43,23 +43,15 @@ INCIDENTS = 8_000  # more than the presses the runs can make: each press acts on
 
 
 def _env(tmp: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "LOG_LEVEL")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="oncall.config.settings.production",
-        DEBUG="off",
-        SECRET_KEY="plantao-bench-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_COOKIES="off",
-        DATABASE_URL=f"postgres://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}",
-        CELERY_BROKER_URL=REDIS,
-        REDIS_URL=REDIS,
+    return harness.production_env(
+        database=DATABASE,
+        redis=REDIS,
+        tmp=tmp,
         SLACK_BOT_TOKEN="xoxb-bench",
         SLACK_SIGNING_SECRET=SECRET,
         PLANTAO_CHANNEL="recording",
         PLANTAO_RECORDING_PATH=str(tmp / "pages.jsonl"),
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 def _organisation(env: dict) -> list[int]:
