@@ -1,4 +1,4 @@
-"""Page delivery to a fake Twilio with 1 and 4 workers, and the per-number limits (make bench).
+"""Page delivery to a fake Twilio with 1 and 4 workers, and the provider limits (make bench).
 
 Figures, never asserts. Builds its own PostgreSQL database (plantao_bench_delivery, dropped at
 the end), uses Redis db 10 as broker and cache, runs the fake Twilio of the tests in this
@@ -6,10 +6,14 @@ process (tests/fakes), and Celery workers (prefork) plus beat with the productio
 
 1. throughput: NUMBERS people, each the only target of a service of their own, each with one
    verified SMS number; one alert per service at once -> the time until every first SMS reached
-   the fake, as texts per second, with 1 and then 4 worker processes;
+   the fake, as texts per second, with 1 and then 4 worker processes, sending from a short code
+   (TWILIO_SMS_SEGMENTS_PER_SECOND=100: the engine, not Twilio, is what is measured);
 2. limits: BURST alerts per service within a few seconds -> what reached each number over the
    next 75 s: the most texts in any 60 s (the limit: one a minute per number) and how many
-   pages the texts carried (the ones held back go out bundled, not dropped).
+   pages the texts carried (the ones held back go out bundled, not dropped);
+3. sending number: the same NUMBERS first texts from a long code (one segment a second, the
+   default), 4 worker processes -> how fast they left, and the shortest time between two of
+   them at the fake (the limit: 1 s; none may be dropped).
 
 Skips (exit 0) when PostgreSQL or Redis is not reachable.
 """
@@ -38,7 +42,10 @@ SID, TOKEN, FROM = "AC" + "2" * 32, "bench-twilio-token", "+15005550006"
 NUMBERS, BURST, WATCH = 60, 4, 75.0
 
 
-def _env(tmp: Path, fake_base: str) -> dict:
+SHORT_CODE, LONG_CODE = 100, 1  # SMS segments a second from the sending number
+
+
+def _env(tmp: Path, fake_base: str, per_second: int) -> dict:
     return harness.production_env(
         database=DATABASE,
         redis=REDIS,
@@ -49,6 +56,7 @@ def _env(tmp: Path, fake_base: str) -> dict:
         TWILIO_FROM_NUMBER=FROM,
         TWILIO_API_BASE=fake_base,
         PUBLIC_URL="https://oncall.example.com",
+        TWILIO_SMS_SEGMENTS_PER_SECOND=str(per_second),
     )
 
 
@@ -170,6 +178,24 @@ def _limits(fake, integrations, concurrency: int) -> None:
     )
 
 
+def _sending_number(fake, integrations) -> None:
+    fake.reset()
+    started = time.monotonic()
+    _alerts(integrations, "n")
+    deadline = started + 2 * NUMBERS + 30
+    while time.monotonic() < deadline and len(fake.twilio.messages) < NUMBERS:
+        time.sleep(0.05)
+    took = time.monotonic() - started
+    arrived = sorted(fake.twilio.arrived_at.values())
+    gaps = [(b - a).total_seconds() for a, b in zip(arrived, arrived[1:], strict=False)]
+    print(
+        f"3. sending number [4 worker processes, {LONG_CODE} segment/s]: {len(arrived)} of "
+        f"{NUMBERS} texts at the fake in {took:.1f} s -> {len(arrived) / took:.2f} texts/s; "
+        f"between two texts: shortest {min(gaps, default=float('nan')):.3f} s, "
+        f"median {sorted(gaps)[len(gaps) // 2] if gaps else float('nan'):.3f} s (limit: 1 s)"
+    )
+
+
 def main() -> None:
     if harness.services_missing("bench_delivery"):
         return
@@ -178,7 +204,7 @@ def main() -> None:
     began = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-delivery-"))
     with FakeProviders(twilio_account_sid=SID, twilio_auth_token=TOKEN) as fake:
-        env = _env(tmp, fake.twilio_base)
+        env = _env(tmp, fake.twilio_base, SHORT_CODE)
         os.environ.update(env)
         import django
         import redis as redis_client
@@ -193,7 +219,8 @@ def main() -> None:
             f"conditions: Python {platform.python_version()}, {os.cpu_count()} CPUs; PostgreSQL "
             f"{DATABASE}, Redis db 10 as broker and cache; Celery prefork workers + beat, "
             "production settings; the fake Twilio (tests/fakes) in this process; one SMS a "
-            "minute per number (PLANTAO_SMS_SPACING_SECONDS=60)"
+            "minute per number (PLANTAO_SMS_SPACING_SECONDS=60); sending from a short code "
+            f"({SHORT_CODE} segments/s) in 1 and 2, a long code ({LONG_CODE}/s) in 3"
         )
         integrations = _organisation()
         procs = []
@@ -208,6 +235,9 @@ def main() -> None:
                 for proc in procs:
                     proc.stop()
                 time.sleep(61)
+            procs = _workers(_env(tmp, fake.twilio_base, LONG_CODE), tmp, 4)
+            _sending_number(fake, integrations)
+            _quiesce()
         finally:
             for proc in procs:
                 proc.stop()

@@ -2,12 +2,9 @@
 
 import unicodedata
 
+from oncall.channels.gsm import GSM7
+
 SMS_LIMIT = 160
-# The GSM 03.38 basic character set: anything else makes an SMS UCS-2 and cuts it to 70 chars.
-GSM7 = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
 
 
 def gsm7(text: str) -> str:

@@ -12,6 +12,7 @@ from oncall.models import (
     Override,
     Person,
     Schedule,
+    SendPace,
     ShiftNotice,
     Team,
 )
@@ -136,6 +137,15 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "seen_at", "worker"]
     readonly_fields = ["name", "seen_at", "worker"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SendPace)
+class SendPaceAdmin(admin.ModelAdmin):
+    list_display = ["sender", "free_at"]
+    readonly_fields = ["sender", "free_at"]
 
     def has_add_permission(self, request):
         return False

@@ -17,6 +17,7 @@ from oncall import selectors
 from oncall.channels.base import ChannelError, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
 from oncall.models import ContactMethod, NotificationRule, Person, Schedule, ShiftNotice
+from oncall.pacing import paced_send
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,9 @@ def _notify(schedule: Schedule, shift, kind: str, now: datetime) -> int:
         kind=kind, schedule=schedule.name, person=person, start=shift.start, end=shift.end, now=now
     )
     try:
-        channel_for(method.kind).send(
-            Message(f"notice-{notice.pk}", method.kind, method.address, text[:60], text)
+        paced_send(
+            channel_for(method.kind),
+            Message(f"notice-{notice.pk}", method.kind, method.address, text[:60], text),
         )
     except (ChannelError, OutcomeUnknown) as error:
         log.warning("on-call notice %s not sent: %s", notice.pk, error)

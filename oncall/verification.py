@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from oncall.channels.base import Message
 from oncall.channels.registry import channel_for
 from oncall.models import ContactMethod
+from oncall.pacing import paced_send
 
 CODE_LIFETIME = timedelta(minutes=15)
 RESEND_AFTER = timedelta(minutes=1)
@@ -50,14 +51,15 @@ def verification_start(*, method: ContactMethod, now: datetime) -> None:
         ]
     )
     text = f"Plantao: your verification code is {code}. It works for 15 minutes."
-    channel_for(method.kind).send(
+    paced_send(
+        channel_for(method.kind),
         Message(
             reference=f"verify-{method.pk}-{int(now.timestamp())}",
             kind=method.kind,
             address=method.address,
             subject="Plantao verification code",
             body=text,
-        )
+        ),
     )
 
 

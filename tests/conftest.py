@@ -1,6 +1,7 @@
 """Shared fixtures, and the skips for what needs a real PostgreSQL or Redis."""
 
 import os
+from datetime import timedelta
 
 import pytest
 
@@ -50,6 +51,10 @@ def frozen_now(monkeypatch):
     class Frozen:
         def __call__(self, at):
             monkeypatch.setattr(clock, "now", lambda: at)
+            # Waiting (a text queued behind others at its sending number) moves the clock on.
+            monkeypatch.setattr(
+                clock, "sleep", lambda seconds: self(at + timedelta(seconds=seconds))
+            )
             return at
 
     return Frozen()

@@ -41,6 +41,9 @@ class Page(models.Model):
     rung_for = models.DateTimeField(null=True, blank=True, editable=False)
     rung_at = models.DateTimeField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Set while the page waits for the instant it reserved at its provider (one SMS segment a
+    # second per number): then it goes without queueing again (incidents/services/pages.py).
+    paced_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=500, blank=True)

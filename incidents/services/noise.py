@@ -26,6 +26,7 @@ CALLS_PER_WINDOW, CALL_WINDOW = 3, timedelta(minutes=15)
 # Pages one bundled text may carry: in a storm, one text ("1000 open: #1000 #999 ... +990 more")
 # that a single reply acknowledges, rather than a text a minute for hours.
 BUNDLE_CLAIM_MAX = 1000
+BUNDLED_KINDS = ("sms",)  # the kinds of page that carry every incident due to their address
 
 
 def turn_take(page: Page, *, now: datetime) -> datetime | None:
@@ -66,6 +67,15 @@ def turn_release(page: Page, *, now: datetime) -> None:
         ContactMethod.objects.filter(
             pk=page.contact_method_id, quiet_until=now + _sms_spacing()
         ).update(quiet_until=None)
+
+
+def turn_hold(page: Page, *, until: datetime) -> None:
+    """Keep the number's turn for a text that waits until `until` for its place at the
+    provider: the minute counts from then, so nothing else slips in before it."""
+    if page.kind == "sms" and page.contact_method_id is not None:
+        ContactMethod.objects.filter(
+            pk=page.contact_method_id, quiet_until__lt=until + _sms_spacing()
+        ).update(quiet_until=until + _sms_spacing())
 
 
 def turn_close(page: Page) -> None:

@@ -21,7 +21,7 @@ from incidents.models import Incident, Page, TimelineEntry
 from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, ring
 from incidents.services.timeline import timeline_add
-from oncall import fatigue
+from oncall import fatigue, pacing
 from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
 from oncall.models import NotificationRule, Person
@@ -200,16 +200,30 @@ def page_send(*, page_id: int, now: datetime) -> str | None:
 
 def _deliver(page: Page, *, now: datetime) -> str | None:
     """Hand a claimed page to its channel, in its turn: an SMS held back by the one-a-minute
-    limit waits, and goes out with whatever else is due to that number then."""
-    turn = noise.turn_take(page, now=now)
-    if turn is not None:
-        return _defer(page, until=turn, now=now)
+    limit waits, and goes out with whatever else is due to that number then; a page beyond the
+    provider's throughput (one SMS segment a second per number) waits for its reserved instant.
+    """
+    # A page back from waiting for its reserved instant had its turn and its place taken then.
+    held = page.paced_at is not None
+    if not held:
+        turn = noise.turn_take(page, now=now)
+        if turn is not None:
+            return _defer(page, until=turn, now=now)
+    channel = channel_for(page.kind)
+    message = _message(page)
+    pace = None if held else channel.pace(message)
+    if pace is not None:
+        start = pacing.pace_reserve(pace, now=now)
+        if start > now:
+            noise.turn_hold(page, until=start)
+            return _defer(page, until=start, now=now, paced=True)
     together = [page]
-    if page.kind == "sms":
+    if page.kind in noise.BUNDLED_KINDS:
         together += noise.bundle_claim(page, now=now, lease_until=now + _lease())
-    message = _message(page) if len(together) == 1 else _bundle_message(together)
+    if len(together) > 1:
+        message = _bundle_message(together)  # one segment, as the single page's text
     try:
-        result = channel_for(page.kind).send(message)
+        result = channel.send(message)
     except OutcomeUnknown as error:
         # Leave them "sending": once the lease runs out, reconciliation asks the provider.
         log.warning("page %s: outcome unknown (%s)", page.pk, error)
@@ -230,8 +244,9 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
     return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
 
 
-def _defer(page: Page, *, until: datetime, now: datetime) -> str:
-    """Put a claimed page back to wait for its turn (not an attempt: it was never tried)."""
+def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -> str:
+    """Put a claimed page back to wait for its turn (not an attempt: it was never tried);
+    `paced`: it holds the instant it reserved at the provider, and goes then as it is."""
     soon = until - now <= MAX_COUNTDOWN
     if (
         Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
@@ -240,6 +255,7 @@ def _defer(page: Page, *, until: datetime, now: datetime) -> str:
             rung_for=until if soon else None,
             rung_at=now if soon else None,
             lease_until=None,
+            paced_at=until if paced else None,
             attempts=F("attempts") - 1,
         )
         and soon
@@ -269,7 +285,14 @@ def _retry_later(page: Page, *, now: datetime) -> bool:
     due = now + RETRY_BACKOFF * 2 ** max(0, page.attempts - 1)
     changed = Page.objects.filter(
         pk=page.pk, state=Page.State.SENDING, attempts__lt=MAX_SEND_ATTEMPTS
-    ).update(state=Page.State.PENDING, due_at=due, rung_for=due, rung_at=now, lease_until=None)
+    ).update(
+        state=Page.State.PENDING,
+        due_at=due,
+        rung_for=due,
+        rung_at=now,
+        lease_until=None,
+        paced_at=None,  # a new try takes a new place at the provider
+    )
     if changed:
         ring(SEND, page.pk, due_at=due, now=now)
     return bool(changed)
@@ -285,6 +308,7 @@ def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> st
         sent_at=now,
         delivered_at=now if state == Page.State.DELIVERED else None,
         lease_until=None,
+        paced_at=None,
         local_time=local.isoformat(timespec="seconds"),
         interruption=interruption,
         error="",
@@ -357,6 +381,7 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
         return None
     if known is not None:
         return page_sent(page=page, provider_id=known.provider_id, status=known.status, now=now)
+    page.paced_at = None  # the place it held went to the send that never arrived: queue anew
     if page.incident.status != Incident.Status.TRIGGERED and page.step >= 0:
         Page.objects.filter(pk=page_id, state=Page.State.SENDING).update(
             state=Page.State.CANCELLED, lease_until=None

@@ -28,6 +28,15 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Pace:
+    """What a send costs its provider's throughput limit: `seconds` of the sender `sender`
+    (a sending number, an account)."""
+
+    sender: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class SendResult:
     """What the provider told us about a send: its own id, and "sent" or "delivered"."""
 
@@ -60,6 +69,11 @@ class Channel(abc.ABC):
     @abc.abstractmethod
     def send(self, message: Message) -> SendResult:
         """Send `message`; raise ChannelError if it surely failed, OutcomeUnknown if unsure."""
+
+    def pace(self, message: Message) -> Pace | None:
+        """Return what sending `message` costs the provider's throughput limit (its sender and
+        seconds), or None when the channel has none to keep."""
+        return None
 
     def lookup(
         self, reference: str, *, message: Message | None = None, since: datetime | None = None

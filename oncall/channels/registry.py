@@ -23,8 +23,12 @@ def twilio_configured() -> bool:
 def _twilio(kind: str) -> Channel:
     from oncall.channels.twilio import TwilioSMSChannel, TwilioVoiceChannel
 
-    channel = TwilioSMSChannel if kind == "sms" else TwilioVoiceChannel
+    if kind == "sms":
+        channel, per_second = TwilioSMSChannel, settings.TWILIO_SMS_SEGMENTS_PER_SECOND
+    else:
+        channel, per_second = TwilioVoiceChannel, settings.TWILIO_CALLS_PER_SECOND
     return channel(
+        per_second=per_second,
         account_sid=settings.TWILIO_ACCOUNT_SID,
         auth_token=settings.TWILIO_AUTH_TOKEN,
         from_number=settings.TWILIO_FROM_NUMBER,

@@ -15,7 +15,15 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from oncall.channels.base import Channel, ChannelError, Message, OutcomeUnknown, SendResult
+from oncall.channels.base import (
+    Channel,
+    ChannelError,
+    Message,
+    OutcomeUnknown,
+    Pace,
+    SendResult,
+)
+from oncall.channels.gsm import sms_segments
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +58,10 @@ class _TwilioChannel(Channel):
         public_url: str,
         api_base: str = "",
         timeout: float | None = None,
+        per_second: float = 0,
     ):
+        self.account_sid = account_sid
+        self.per_second = per_second  # the provider's throughput limit; 0: none kept here
         self.from_number = from_number
         self.public_url = public_url.rstrip("/")
         self.client = Client(
@@ -97,6 +108,13 @@ class TwilioSMSChannel(_TwilioChannel):
         )
         return SendResult(provider_id=sent.sid, status="sent")
 
+    def pace(self, message: Message) -> Pace | None:
+        """Each segment takes its share of the sending number's segments a second."""
+        if not self.per_second:
+            return None
+        segments = sms_segments(message.body)
+        return Pace(f"twilio-sms:{self.from_number}", segments / self.per_second)
+
     def lookup(
         self, reference: str, *, message: Message | None = None, since: datetime | None = None
     ) -> SendResult | None:
@@ -138,6 +156,12 @@ class TwilioVoiceChannel(_TwilioChannel):
             timeout=RING_SECONDS,
         )
         return SendResult(provider_id=call.sid, status="sent")
+
+    def pace(self, message: Message) -> Pace | None:
+        """Each call takes its share of the account's calls a second."""
+        if not self.per_second:
+            return None
+        return Pace(f"twilio-calls:{self.account_sid}", 1 / self.per_second)
 
     def lookup(
         self, reference: str, *, message: Message | None = None, since: datetime | None = None

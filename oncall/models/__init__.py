@@ -1,6 +1,7 @@
 from .feeds import CalendarFeed
 from .heartbeats import Heartbeat
 from .notices import ShiftNotice
+from .pacing import SendPace
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
 
@@ -16,6 +17,7 @@ __all__ = [
     "Override",
     "Person",
     "Schedule",
+    "SendPace",
     "ShiftNotice",
     "Team",
 ]

@@ -95,6 +95,7 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.messages: list[dict] = []
         self.calls: list[dict] = []
+        self.arrived_at: dict[str, datetime] = {}  # when each message or call reached us, exactly
         self._lock = lock
         self._now = now
         self._outcomes = Outcomes(lock, OUTCOMES)
@@ -129,6 +130,7 @@ class FakeTwilio:
         with self._lock:
             self.messages.clear()
             self.calls.clear()
+            self.arrived_at.clear()
             self._resources.clear()
             self._records.clear()
             self._outcomes.clear()
@@ -182,8 +184,10 @@ class FakeTwilio:
     def _record(self, kind: str, form: dict) -> dict:
         sid = SID_PREFIX[kind] + uuid.uuid4().hex
         build = self._message if kind == "Messages" else self._call
-        resource = build(sid, form, stamp(self._now()))
+        now = self._now()
+        resource = build(sid, form, stamp(now))
         with self._lock:
+            self.arrived_at[sid] = now
             self._resources[sid] = resource
             self._records[sid] = {**form, "sid": sid, "status": resource["status"]}
             (self.messages if kind == "Messages" else self.calls).append(self._records[sid])

@@ -130,6 +130,11 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_AUTH_TOKEN_PREVIOUS = env.str("TWILIO_AUTH_TOKEN_PREVIOUS", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
+# Twilio's throughput: SMS segments a second from the sending number (1 for a long code, 3 for
+# toll-free, up to 100 for a short code) and calls a second for the account; 0 leaves it to
+# Twilio. Sends beyond it wait their turn (oncall/pacing.py), none is dropped.
+TWILIO_SMS_SEGMENTS_PER_SECOND = env.float("TWILIO_SMS_SEGMENTS_PER_SECOND", default=1.0)
+TWILIO_CALLS_PER_SECOND = env.float("TWILIO_CALLS_PER_SECOND", default=1.0)
 SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
 SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
 SLACK_API_BASE = env.str("SLACK_API_BASE", default="")
