@@ -3,6 +3,7 @@ from django.contrib import admin
 from oncall.models import (
     CalendarFeed,
     ContactMethod,
+    HandoffSummary,
     Heartbeat,
     Layer,
     LayerMember,
@@ -158,4 +159,15 @@ class ShiftNoticeAdmin(admin.ModelAdmin):
     readonly_fields = ["person", "schedule", "kind", "shift_start", "shift_end", "sent_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HandoffSummary)
+class HandoffSummaryAdmin(admin.ModelAdmin):
+    list_display = ["schedule", "at", "outgoing", "incoming", "channel", "sent_at"]
+    list_filter = ["schedule"]
+    readonly_fields = ["schedule", "at", "outgoing", "incoming", "channel", "sent_at"]
+
+    def has_add_permission(self, request):
+        # A record says a summary went (or is going): made by the scheduler only.
         return False

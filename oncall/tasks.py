@@ -4,7 +4,7 @@ import socket
 
 from celery import shared_task
 
-from oncall import clock, notices
+from oncall import clock, handoffs, notices
 from oncall.models import Heartbeat
 
 PIPELINE = "pipeline"
@@ -20,5 +20,8 @@ def heartbeat() -> None:
 
 @shared_task(ignore_result=True)
 def shift_notices() -> None:
-    """Tell people their shift starts within the hour, or has ended."""
-    notices.notices_send(now=clock.now())
+    """Tell people their shift starts within the hour, or has ended; and tell each team's Slack
+    channel of its schedules' handoffs."""
+    now = clock.now()
+    notices.notices_send(now=now)
+    handoffs.handoffs_summarise(now=now)

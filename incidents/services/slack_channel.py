@@ -1,5 +1,6 @@
 """An incident's post in its service's Slack channel: posted with the answer buttons when its
-first escalation step fires, updated when it is acknowledged or resolved (from anywhere).
+first escalation step fires, updated when it is acknowledged or resolved (from anywhere), and so
+are the Slack direct messages that paged someone for it.
 
 Never in a request's path nor inside the engine's transaction: the two hooks only ring a task
 on commit, and the tasks (incidents.slack.tasks) call Slack. The post is a courtesy copy for the
@@ -13,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from incidents.models import Incident
+from incidents.models import Incident, Page
 from incidents.models.choices import Source
 from incidents.services.doorbell import ring
 from incidents.slack import messages
@@ -40,8 +41,8 @@ def slack_incidents_announce(*, incidents: Iterable[Incident], now: datetime) ->
 
 
 def slack_incident_changed(*, incident: Incident, now: datetime) -> None:
-    """Hook for acknowledge and resolve: ring, on commit, the update of the incident's post (the
-    task finds out whether it has one)."""
+    """Hook for acknowledge and resolve: ring, on commit, the update of the incident's post and
+    Slack pages (the task finds out whether it has any)."""
     if slack_configured():
         ring(UPDATE, incident.pk, due_at=now, now=now)
 
@@ -108,28 +109,62 @@ def slack_incident_post(*, incident_id: int) -> bool:
             raise
         return False
     Incident.objects.filter(pk=incident_id).update(slack_channel=channel, slack_ts=ts)
-    _show(incident_id, channel, ts, content)  # acknowledged while being posted: say so
+    _show(incident_id, [(channel, ts)], content)  # acknowledged while being posted: say so
     return True
 
 
 def slack_incident_update(*, incident_id: int) -> bool:
-    """Make the incident's post say how it stands now; False when it has no post.
+    """Make the incident's post, and each Slack page sent for it, say how it stands now; False
+    when it has neither.
 
-    Raise a retryable ChannelError when Slack cannot take it now (the task tries again).
+    Raise a retryable ChannelError when Slack cannot take it now (the task tries again, and
+    updates them all again: an update made twice is harmless).
     """
     incident = _incident(incident_id)
-    if incident is None or incident.slack_ts in ("", POSTING):
+    if incident is None:
         return False
-    _show(incident_id, incident.slack_channel, incident.slack_ts, None)
+    targets = _slack_pages(incident_id)
+    if incident.slack_ts not in ("", POSTING):
+        targets.insert(0, (incident.slack_channel, incident.slack_ts))
+    if not targets:
+        return False
+    _show(incident_id, targets, None)
     return True
 
 
-def _show(incident_id: int, channel: str, ts: str, shown: dict | None) -> None:
-    """Update the post until it shows the incident as it stands (`shown`: what it shows now).
+def _slack_pages(incident_id: int) -> list[tuple[str, str]]:
+    """Return the (channel, ts) of each direct message that paged someone for the incident.
+
+    A message that also carried another incident's page is left alone: updated with this
+    incident alone, it would no longer show the other.
+    """
+    sent = set(
+        Page.objects.filter(incident_id=incident_id, kind="slack")
+        .exclude(provider_id="")
+        .values_list("provider_id", flat=True)
+    )
+    shared = set(
+        Page.objects.filter(kind="slack", provider_id__in=sent)
+        .exclude(incident_id=incident_id)
+        .values_list("provider_id", flat=True)
+    )
+    found = []
+    for provider_id in sorted(sent - shared):
+        channel, _, ts = provider_id.partition("/")  # SlackChannel.send's "channel/ts"
+        if channel and ts:
+            found.append((channel, ts))
+    return found
+
+
+def _show(incident_id: int, targets: list[tuple[str, str]], shown: dict | None) -> None:
+    """Update each message (channel, ts) until it shows the incident as it stands (`shown`: what
+    they show now, None when unknown).
 
     Two updates racing (an acknowledgement, then a resolve) may reach Slack in either order:
-    reading the incident again after each update makes the last one right.
+    reading the incident again after each round makes the last one right. A message Slack
+    refuses for good (deleted, channel archived) is given up alone; the others still follow.
     """
+    pending, slack = list(targets), slack_channel()
     for _ in range(UPDATE_ROUNDS):
         incident = _incident(incident_id)
         if incident is None:
@@ -137,11 +172,14 @@ def _show(incident_id: int, channel: str, ts: str, shown: dict | None) -> None:
         content = _content(incident)
         if content == shown:
             return
-        try:
-            slack_channel().update(channel=channel, ts=ts, **content)
-        except ChannelError as error:
-            log.warning("incident %s: Slack post not updated: %s", incident_id, error.reason)
-            if error.retryable:
-                raise
+        for channel, ts in list(pending):
+            try:
+                slack.update(channel=channel, ts=ts, **content)
+            except ChannelError as error:
+                log.warning("incident %s: Slack message not updated: %s", incident_id, error.reason)
+                if error.retryable:
+                    raise
+                pending.remove((channel, ts))
+        if not pending:
             return
         shown = content

@@ -24,7 +24,8 @@ NO_SERVICE = (
     "incident. Nothing was changed."
 )
 DONE = {ACKNOWLEDGE: "Acknowledged", RESOLVE: "Resolved", ESCALATE: "Escalated"}
-# The buttons a channel post keeps in each state: an acknowledged incident can still be resolved.
+# The buttons a channel post or page keeps in each state: an acknowledged incident can still be
+# resolved.
 STILL_POSSIBLE = {
     "triggered": (slack.ACKNOWLEDGE, slack.RESOLVE, slack.ESCALATE),
     "acknowledged": (slack.RESOLVE,),
@@ -123,7 +124,8 @@ def incident_post(
     *, number: int, severity: str, title: str, service: str, status: str, by: str = ""
 ) -> dict:
     """Return the text and blocks of an incident's post in its service's channel, as it stands:
-    the buttons that still apply, and who acknowledged or resolved it."""
+    the buttons that still apply, and who acknowledged or resolved it. The Slack pages sent for
+    the incident are updated to the same once it changes, so every copy shows one state."""
     headline = page_subject(number=number, severity=severity, title=title)
     state = status.capitalize() + (f" by {by}" if by and status != "triggered" else "")
     return {

@@ -12,7 +12,8 @@ SCHEDULE = {
         # A heartbeat older than its own period is worthless; never let a backlog replay it.
         "options": {"expires": HEARTBEAT_SECONDS},
     },
-    # "You are on call from 09:00 (in 1 hour)" and "your shift ended"; each notice once.
+    # "You are on call from 09:00 (in 1 hour)" and "your shift ended"; each notice once. And
+    # each handoff's summary in its team's Slack channel, once.
     "shift-notices": {
         "task": "oncall.tasks.shift_notices",
         "schedule": 60,

@@ -1,4 +1,5 @@
 from .feeds import CalendarFeed
+from .handoffs import HandoffSummary
 from .heartbeats import Heartbeat
 from .notices import ShiftNotice
 from .pacing import SendPace
@@ -8,6 +9,7 @@ from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
 __all__ = [
     "CalendarFeed",
     "ContactMethod",
+    "HandoffSummary",
     "Heartbeat",
     "Layer",
     "LayerMember",

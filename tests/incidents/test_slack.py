@@ -197,12 +197,15 @@ def test_an_alert_pages_by_slack_and_a_signed_button_press_acknowledges(
     assert answer["text"].startswith(f"Acknowledged #{number} ")
 
     slack_incident_update(incident_id=incident.pk)  # what the acknowledgement's hook rings
-    (update,) = updates(slack)
+    update, page_update = updates(slack)  # the channel's post, and the page in the DM
     incident.refresh_from_db()
     assert incident.slack_ts not in ("", "-")  # the post's own ts, as Slack gave it
     assert (update["channel"], update["ts"]) == ("C0AUTH", incident.slack_ts)
     assert f"Acknowledged by {primary.display_name}" in shown(update)
     assert buttons(update) == [("Resolve", number)]
+    page_sent = incident.pages.get(kind="slack").provider_id
+    assert f"{page_update['channel']}/{page_update['ts']}" == page_sent  # "D0PRIMARY/<ts>"
+    assert buttons(page_update) == [("Resolve", number)]
 
     sent = len(posted(slack, "D0PRIMARY"))
     workers.run(T0 + timedelta(hours=1))
@@ -229,8 +232,8 @@ def test_slash_incident_ack_acknowledges_and_the_post_says_by_whom(
     assert incident.status == "acknowledged" and incident.acknowledged_by == primary
 
     slack_incident_update(incident_id=incident.pk)
-    (update,) = updates(slack)
-    assert f"Acknowledged by {primary.display_name}" in shown(update)
+    for update in updates(slack):  # the channel's post and the page in the DM
+        assert f"Acknowledged by {primary.display_name}" in shown(update)
     workers.run(T0 + timedelta(hours=1))
     assert len(posted(slack, "D0PRIMARY")) == 1
     assert not incident.pages.filter(step__gt=0).exists()
