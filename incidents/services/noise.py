@@ -1,5 +1,6 @@
 """Noise control, as the best engines do it: at most one SMS a minute to a number, with what was
-held meanwhile sent together as one message; at most three calls to a number in 15 minutes.
+held meanwhile sent together as one message; at most three calls to a number in 15 minutes, each
+carrying every incident due to that number then (one call reads them all, 4 acknowledges all).
 
 A page that may not go yet is not dropped: it waits (pending, due when its turn comes) and the
 sweep or its doorbell sends it then.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 
 from incidents.models import Incident, Page
 from oncall import clock
@@ -23,10 +24,10 @@ def _sms_spacing() -> timedelta:
 
 
 CALLS_PER_WINDOW, CALL_WINDOW = 3, timedelta(minutes=15)
-# Pages one bundled text may carry: in a storm, one text ("1000 open: #1000 #999 ... +990 more")
-# that a single reply acknowledges, rather than a text a minute for hours.
+# Pages one bundled text or call may carry: in a storm, one text ("1000 open: #1000 #999 ... +990
+# more") that a single reply acknowledges, rather than a text a minute for hours.
 BUNDLE_CLAIM_MAX = 1000
-BUNDLED_KINDS = ("sms",)  # the kinds of page that carry every incident due to their address
+BUNDLED_KINDS = ("sms", "voice")  # the kinds of page that carry every incident due to their address
 
 
 def turn_take(page: Page, *, now: datetime) -> datetime | None:
@@ -50,11 +51,14 @@ def turn_take(page: Page, *, now: datetime) -> datetime | None:
         )
         return quiet if quiet is not None and quiet > now else None
     if page.kind == "voice":
+        # Calls, not pages: the pages one call carried share its provider id.
         recent = list(
             Page.objects.filter(kind="voice", address=page.address, sent_at__gt=now - CALL_WINDOW)
             .exclude(pk=page.pk)
-            .order_by("-sent_at")
-            .values_list("sent_at", flat=True)[:CALLS_PER_WINDOW]
+            .values("provider_id")
+            .annotate(at=Max("sent_at"))
+            .order_by("-at")
+            .values_list("at", flat=True)[:CALLS_PER_WINDOW]
         )
         if len(recent) >= CALLS_PER_WINDOW:
             return recent[-1] + CALL_WINDOW
@@ -88,11 +92,12 @@ def turn_close(page: Page) -> None:
 
 
 def bundle_claim(page: Page, *, now: datetime, lease_until: datetime) -> list[Page]:
-    """Claim the other SMS pages due to the same number, for open incidents, to go with `page`."""
+    """Claim the other pages of `page`'s kind (texts, calls) due to the same contact method, for
+    open incidents, to go with `page`."""
     waiting = list(
         Page.objects.filter(
             contact_method_id=page.contact_method_id,
-            kind="sms",
+            kind=page.kind,
             state=Page.State.PENDING,
             due_at__lte=now,
             incident__status__in=Incident.OPEN,

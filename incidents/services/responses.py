@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from incidents import replies, voice
 from incidents.models import Incident, Page
+from incidents.services.bundles import bundle_pages
 from incidents.services.incidents import incident_acknowledge, incident_resolve
 from oncall.models import Membership, Person
 from oncall.verification import verification_by_reply
@@ -101,26 +102,52 @@ MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "
 
 
 def voice_answer(
-    *, page_id: int, digits: str, answered_by: str, reading: int, action_url: str, now: datetime
+    *,
+    page_id: int,
+    digits: str,
+    answered_by: str,
+    reading: int,
+    action_url: str,
+    now: datetime,
+    call_sid: str = "",
 ) -> str:
     """Return the TwiML for a paging call at this point of the conversation, acting on a key.
 
-    The person the call was placed to is the one who acts: the call reached their phone.
+    The call carries its page's incident, or several when noise control bundled pages into it:
+    it reads them all and a key acts on each. The person the call was placed to is the one who
+    acts: the call reached their phone.
     """
-    page = Page.objects.select_related("incident", "person").filter(pk=page_id).first()
+    page = Page.objects.select_related("incident__service", "person").filter(pk=page_id).first()
     if page is None:
         return voice.said("This page no longer exists. Goodbye.")
-    incident = page.incident
-    words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
+    incidents = _incidents_called(page, call_sid)
+    spoken = [(i.number, i.severity, i.title) for i in incidents]
     if answered_by in MACHINE_ANSWERS or answered_by == "fax":
-        return voice.voicemail(**words)
+        return voice.voicemail(incidents=spoken)
     if digits in (voice.ACKNOWLEDGE, voice.RESOLVE):
         act = incident_acknowledge if digits == voice.ACKNOWLEDGE else incident_resolve
         verb = "acknowledged" if digits == voice.ACKNOWLEDGE else "resolved"
-        if act(incident=incident, now=now, by=page.person, source="voice"):
-            return voice.said(f"Incident {incident.number} {verb}. Goodbye.")
-        status = incident.get_status_display().lower()
-        return voice.said(f"Incident {incident.number} was already {status}. Goodbye.")
+        changed = [i for i in incidents if act(incident=i, now=now, by=page.person, source="voice")]
+        if changed:
+            named = voice.incidents_named([i.number for i in changed])
+            return voice.said(f"{named} {verb}. Goodbye.")
+        if len(incidents) == 1:
+            status = incidents[0].get_status_display().lower()
+            return voice.said(f"Incident {incidents[0].number} was already {status}. Goodbye.")
+        named = voice.incidents_named([i.number for i in incidents])
+        statuses = {i.get_status_display().lower() for i in incidents}
+        status = statuses.pop() if len(statuses) == 1 else "acknowledged or resolved"
+        return voice.said(f"{named} were already {status}. Goodbye.")
     if digits:  # star, or a key that means nothing: read it all again
         reading = 1
-    return voice.prompt(action_url=action_url, reading=reading, **words)
+    return voice.prompt(action_url=action_url, reading=reading, incidents=spoken)
+
+
+def _incidents_called(page: Page, call_sid: str) -> list[Incident]:
+    """Return the incidents a call is about: its page's, or, when the call carried several,
+    those of them still open (one resolved meanwhile is neither read nor acted on)."""
+    carried = {p.incident_id: p.incident for p in bundle_pages(page, provider_id=call_sid)}
+    if len(carried) == 1:
+        return [page.incident]
+    still_open = [i for i in carried.values() if i.is_open]
+    return sorted(still_open, key=lambda i: -i.number) or [page.incident]

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
-from incidents.services.pages import page_status
+from incidents.services.bundles import bundle_status
 from incidents.services.responses import sms_reply, voice_answer
 from incidents.views.ingest import MAX_BODY_BYTES
 from oncall import clock
@@ -60,11 +60,12 @@ def sms_receive(request):
 
 @twilio_signed
 def status_receive(request):
-    """A delivery status callback for a page (its id is in the URL Twilio was given)."""
+    """A delivery status callback for a page (its id is in the URL Twilio was given), and for
+    the other pages the same text or call carried."""
     page = request.GET.get("page", "")
     if not page.isdigit():
         return _refused(400, "invalid_page", "The callback URL names no page.")
-    page_status(
+    bundle_status(
         page_id=int(page),
         provider_id=request.POST.get("MessageSid") or request.POST.get("CallSid", ""),
         status=request.POST.get("MessageStatus") or request.POST.get("CallStatus", ""),
@@ -85,5 +86,6 @@ def voice_receive(request, page_id: int):
         reading=int(reading) if reading.isdigit() else 1,
         action_url=f"{settings.PUBLIC_URL}/twilio/voice/{page_id}/",
         now=clock.now(),
+        call_sid=request.POST.get("CallSid", ""),
     )
     return HttpResponse(twiml, content_type="text/xml")

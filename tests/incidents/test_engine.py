@@ -461,14 +461,15 @@ def test_steps_fired_together_keep_each_incident_to_its_own_service_and_policy(
 
 @pytest.mark.django_db
 def test_at_most_three_calls_to_a_number_in_fifteen_minutes_the_rest_wait(demo, recorded, workers):
-    incidents = [fire(service="edge", key=f"call-{n}") for n in range(4)]
-    workers.run(T0 + 3 * MINUTE)  # the voice rule's 3 minutes
+    # A minute apart, so that each call is due on its own (calls due together go as one).
+    incidents = [fire(service="edge", key=f"call-{n}", at=T0 + n * MINUTE) for n in range(4)]
+    workers.run(T0 + 6 * MINUTE)  # the voice rule's 3 minutes, for each
     primary = on_call("Primary")
     voice = primary.contact_methods.get(kind="voice").address
     assert sent_to(recorded).count(("voice", voice)) == 3
-    (waiting,) = Page.objects.filter(kind="voice", state="pending")
+    (waiting,) = Page.objects.filter(kind="voice", state="pending", address=voice)
     assert waiting.due_at == T0 + 18 * MINUTE  # the first call's time plus 15 minutes
     for incident in incidents:
-        incident_acknowledge(incident=incident, now=T0 + 4 * MINUTE, by=primary, source="sms")
+        incident_acknowledge(incident=incident, now=T0 + 7 * MINUTE, by=primary, source="sms")
     workers.run(T0 + 30 * MINUTE)
     assert sent_to(recorded).count(("voice", voice)) == 3  # acknowledged meanwhile: not placed

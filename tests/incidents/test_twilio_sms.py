@@ -18,7 +18,7 @@ from tests.fakes.providers import twilio_signature
 
 from .conftest import T0
 from .providers import FROM, OLD_TOKEN, PUBLIC, SID, TOKEN, alertmanager, signed_post
-from .test_engine import on_call, phone
+from .test_engine import fire, on_call, phone
 
 MINUTE = timedelta(minutes=1)
 
@@ -172,6 +172,22 @@ def test_delivery_and_failure_callbacks_reach_the_page(client, twilio, demo, wor
     page.refresh_from_db()
     assert page.state == "delivered"
     assert signed_post(client, "/twilio/status/", params).status_code == 400  # names no page
+
+
+@pytest.mark.django_db
+def test_an_undelivered_bundled_text_fails_every_page_it_carried(client, twilio, demo, workers):
+    workers.frozen_now(T0)
+    incidents = [fire(service=name, key=f"bundled-{name}") for name in ("edge", "auth")]
+    workers.run(T0)
+    (text,) = twilio.twilio.messages
+    assert text["Body"].startswith("[Plantao] 2 open: ")
+    params = {"MessageSid": text["sid"], "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    path = text["StatusCallback"].removeprefix(PUBLIC)
+    assert signed_post(client, path, params).status_code == 204
+    for incident in incidents:
+        sms = incident.pages.get(kind="sms")
+        assert sms.state == "failed" and "undelivered, error 30003" in sms.error
+        assert incident.pages.get(kind="voice").due_at == T0  # each incident's call goes now
 
 
 @pytest.mark.django_db
