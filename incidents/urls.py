@@ -1,9 +1,9 @@
-"""Inbound alert endpoints, Twilio's callbacks and /metrics (CONTRACT.md); the project's urls.py
-includes these at the root."""
+"""Inbound alert endpoints, Twilio's callbacks, /metrics (CONTRACT.md) and the incident pages;
+the project's urls.py includes these at the root."""
 
 from django.urls import path
 
-from incidents.views import email, ingest, metrics, slack, twilio
+from incidents.views import email, ingest, metrics, slack, twilio, web
 
 app_name = "incidents"
 
@@ -35,4 +35,6 @@ urlpatterns = [
     path("email/<str:token>/", email.email_action, name="email-action"),
     path("slack/commands/", slack.command_receive, name="slack-commands"),
     path("slack/interactions/", slack.interaction_receive, name="slack-interactions"),
+    path("incidents/", web.incident_list, name="incident-list"),
+    path("incidents/<int:number>/", web.incident_detail, name="incident-detail"),
 ]

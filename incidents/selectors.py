@@ -1,0 +1,171 @@
+"""Reads for the incident pages: the board of open and recent incidents, and one incident whole.
+
+What a page viewer sees of a contact address is decided here, not in a template: the rows this
+module returns carry masked addresses only, so no template can show a full number by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count
+
+from incidents.models import Alert, Incident, Page, TimelineEntry
+from oncall.models import ContactMethod
+
+RESOLVED_SHOWN = 20
+ALERTS_SHOWN = 5
+MASK = "•••"
+VISIBLE_TAIL = 4
+
+
+@dataclass(frozen=True)
+class IncidentBoard:
+    open: list[Incident]  # newest first
+    resolved: list[Incident]  # the most recently resolved first
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    at: datetime
+    kind: str
+    kind_label: str
+    source_label: str
+    actor_name: str
+    message: str  # contact addresses masked
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """A page as a viewer may see it: its address masked, its error scrubbed of the address."""
+
+    kind: str
+    kind_label: str
+    step: int  # -1 for an added responder
+    loop: int
+    person_name: str
+    address: str
+    state: str
+    state_label: str
+    error: str
+    due_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+
+    @property
+    def step_label(self) -> str:
+        return "Responder" if self.step < 0 else f"Step {self.step + 1}, pass {self.loop + 1}"
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    incident: Incident
+    alert_count: int
+    alerts: list[Alert]  # the latest ALERTS_SHOWN, latest first
+    timeline: list[TimelineRow]  # in order
+    pages: list[PageRow]  # by due time
+
+
+def address_mask(kind: str, address: str) -> str:
+    """Return `address` as a page viewer may see it: an e-mail's first letter and domain, the
+    last four characters of anything else (a phone number, a Slack member id)."""
+    if kind == ContactMethod.Kind.EMAIL:
+        local, at, domain = address.rpartition("@")
+        return f"{local[0]}{MASK}@{domain}" if at and local else MASK
+    return f"{MASK}{address[-VISIBLE_TAIL:]}" if len(address) > VISIBLE_TAIL else MASK
+
+
+def _scrub(text: str, masks: dict[str, str]) -> str:
+    # A provider's error may quote the number it refused ("+1212..." or "1212..."), and the
+    # timeline's failure entries quote the error.
+    for address, masked in masks.items():
+        text = text.replace(address, masked)
+    return text
+
+
+def _masks(pages: list[Page]) -> dict[str, str]:
+    masks = {}
+    for page in pages:
+        if not page.address:
+            continue
+        masked = address_mask(page.kind, page.address)
+        masks[page.address] = masked
+        if page.address.startswith("+") and len(page.address) > VISIBLE_TAIL + 1:
+            masks[page.address[1:]] = masked
+    # Longest first, so "+1212..." is replaced whole before its "1212..." tail is looked for.
+    return dict(sorted(masks.items(), key=lambda item: len(item[0]), reverse=True))
+
+
+def _label(choices, value: str) -> str:
+    return choices(value).label if value in choices.values else value
+
+
+def _incidents():
+    return Incident.objects.select_related("service", "acknowledged_by", "resolved_by")
+
+
+def incidents_board(*, resolved_shown: int = RESOLVED_SHOWN) -> IncidentBoard:
+    """Return the open incidents, newest first, and the most recently resolved ones."""
+    open_ = _incidents().filter(status__in=Incident.OPEN).order_by("-created_at", "-id")
+    resolved = (
+        _incidents()
+        .filter(status=Incident.Status.RESOLVED)
+        .order_by("-resolved_at", "-id")[:resolved_shown]
+    )
+    return IncidentBoard(open=list(open_), resolved=list(resolved))
+
+
+def incident_detail(*, number: int, alerts_shown: int = ALERTS_SHOWN) -> IncidentDetail | None:
+    """Return incident `number` with its latest alerts, timeline and pages, in four queries; None
+    if there is no such incident."""
+    incident = (
+        _incidents()
+        .select_related("assignee")
+        .annotate(alert_count=Count("alerts"))
+        .filter(pk=number)
+        .first()
+    )
+    if incident is None:
+        return None
+    alerts = list(incident.alerts.order_by("-received_at", "-id")[:alerts_shown])
+    pages = list(incident.pages.select_related("person").order_by("due_at", "id"))
+    entries = incident.timeline.select_related("actor").order_by("at", "id")
+    masks = _masks(pages)
+    return IncidentDetail(
+        incident=incident,
+        alert_count=incident.alert_count,
+        alerts=alerts,
+        timeline=[_timeline_row(entry, masks) for entry in entries],
+        pages=[_page_row(page, masks) for page in pages],
+    )
+
+
+def _timeline_row(entry: TimelineEntry, masks: dict[str, str]) -> TimelineRow:
+    return TimelineRow(
+        at=entry.at,
+        kind=entry.kind,
+        kind_label=entry.get_kind_display(),
+        source_label=entry.get_source_display(),
+        actor_name=entry.actor.display_name if entry.actor else "",
+        message=_scrub(entry.message, masks),
+    )
+
+
+def _page_row(page: Page, masks: dict[str, str]) -> PageRow:
+    return PageRow(
+        kind=page.kind,
+        kind_label=_label(ContactMethod.Kind, page.kind),
+        step=page.step,
+        loop=page.loop,
+        person_name=page.person.display_name,
+        address=address_mask(page.kind, page.address),
+        state=page.state,
+        state_label=_label(Page.State, page.state),
+        error=_scrub(page.error, masks),
+        due_at=page.due_at,
+        sent_at=page.sent_at,
+        delivered_at=page.delivered_at,
+        failed_at=page.failed_at,
+    )
