@@ -15,7 +15,8 @@ process (tests/fakes), and Celery workers (prefork) plus beat with the productio
    default), 4 worker processes -> how fast they left, and the shortest time between two of
    them at the fake (the limit: 1 s; none may be dropped).
 
-Skips (exit 0) when PostgreSQL or Redis is not reachable.
+`bench_delivery.py sending-number` runs the third part alone. Skips (exit 0) when PostgreSQL or
+Redis is not reachable.
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def main() -> None:
         integrations = _organisation()
         procs = []
         try:
-            for concurrency in (1, 4):
+            for concurrency in (1, 4) if "sending-number" not in sys.argv[1:] else ():
                 procs = _workers(env, tmp, concurrency)
                 _throughput(fake, integrations, concurrency)
                 _quiesce()

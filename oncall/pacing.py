@@ -5,7 +5,9 @@ for an account; faster, and it queues (texts can then outlive their validity) or
 Each send reserves its share of the sender's time: the first free instant from now on, taken
 with a compare-and-set on the sender's row, so workers on several machines share one queue.
 A page whose instant is later waits for it (incidents keep the reservation on the page); a
-one-off text (a verification code, a shift notice) waits here.
+one-off text (a verification code, a shift notice) waits here. Right before it leaves, each send
+also passes a gate on the sender's last actual departure, so a send that left late never brings
+the next one within the limit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from oncall import clock
 from oncall.channels.base import Channel, Message, Pace, SendResult
@@ -41,6 +44,30 @@ def pace_reserve(pace: Pace, *, now: datetime) -> datetime:
             return start
 
 
+def pace_depart(pace: Pace) -> None:
+    """Wait until the previous send of the sender is its cost behind, then mark this one leaving.
+
+    Reservations space sends on paper; a send that left late (a busy worker) would otherwise
+    bring the next, on time, closer than the limit. Taken with a conditional update, so of two
+    sends at once only one leaves; the other waits for the remainder, at most one send's cost.
+    """
+    while True:
+        now = clock.now()
+        if SendPace.objects.filter(
+            Q(departs_after__isnull=True) | Q(departs_after__lte=now), sender=pace.sender
+        ).update(departs_after=now + timedelta(seconds=pace.seconds)):
+            return
+        after = (
+            SendPace.objects.filter(sender=pace.sender)
+            .values_list("departs_after", flat=True)
+            .first()
+        )
+        if after is None:  # no row yet: a send that was never reserved (the limit just set)
+            pace_reserve(pace, now=now)
+            continue
+        clock.sleep(max((after - now).total_seconds(), 0.001))
+
+
 def paced_send(channel: Channel, message: Message) -> SendResult:
     """Send a one-off message in its place at the provider, waiting here until it comes."""
     pace = channel.pace(message)
@@ -49,4 +76,5 @@ def paced_send(channel: Channel, message: Message) -> SendResult:
         wait = pace_reserve(pace, now=now) - now
         if wait > timedelta(0):
             clock.sleep(wait.total_seconds())
+        pace_depart(pace)
     return channel.send(message)

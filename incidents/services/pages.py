@@ -211,8 +211,8 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
             return _defer(page, until=turn, now=now)
     channel = channel_for(page.kind)
     message = _message(page)
-    pace = None if held else channel.pace(message)
-    if pace is not None:
+    pace = channel.pace(message)
+    if pace is not None and not held:
         start = pacing.pace_reserve(pace, now=now)
         if start > now:
             noise.turn_hold(page, until=start)
@@ -222,6 +222,8 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         together += noise.bundle_claim(page, now=now, lease_until=now + _lease())
     if len(together) > 1:
         message = _bundle_message(together)  # one segment, as the single page's text
+    if pace is not None:
+        pacing.pace_depart(pace)
     try:
         result = channel.send(message)
     except OutcomeUnknown as error:

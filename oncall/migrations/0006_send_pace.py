@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('sender', models.CharField(max_length=100, primary_key=True, serialize=False)),
                 ('free_at', models.DateTimeField()),
+                ('departs_after', models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]

@@ -12,6 +12,8 @@ class SendPace(models.Model):
 
     sender = models.CharField(max_length=100, primary_key=True)
     free_at = models.DateTimeField()
+    # When the last send actually left, plus its cost: the next may not leave before.
+    departs_after = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.sender} free at {self.free_at:%Y-%m-%d %H:%M:%S.%f}"

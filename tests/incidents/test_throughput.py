@@ -119,6 +119,20 @@ def test_a_waiting_text_keeps_its_place_and_its_person_is_not_texted_twice_in_th
 
 
 @pytest.mark.django_db
+def test_a_text_whose_predecessor_left_late_keeps_the_full_second_after_it(
+    twilio, demo, workers, settings
+):
+    settings.TWILIO_SMS_SEGMENTS_PER_SECOND = 1
+    workers.frozen_now(T0)
+    page_now(texted_people(2), T0)  # the first goes now, the second is due at +1 s
+    # Say the first left half a second late (a busy worker): the second keeps its distance.
+    SendPace.objects.update(departs_after=T0 + SECOND + SECOND / 2)
+    workers.run(T0 + 5 * SECOND)
+    first, second = arrivals(twilio)
+    assert second == T0 + SECOND + SECOND / 2
+
+
+@pytest.mark.django_db
 def test_a_text_turned_away_with_429_queues_anew_when_it_is_tried_again(
     twilio, demo, workers, settings
 ):

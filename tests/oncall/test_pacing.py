@@ -9,7 +9,7 @@ from oncall import clock, services
 from oncall.channels.base import Message, Pace
 from oncall.channels.gsm import sms_segments
 from oncall.channels.twilio import TwilioSMSChannel, TwilioVoiceChannel
-from oncall.pacing import pace_reserve, paced_send
+from oncall.pacing import pace_depart, pace_reserve, paced_send
 from oncall.verification import verification_start
 from tests.fakes.providers import FakeProviders
 from tests.incidents.test_chaos import concurrently
@@ -71,6 +71,34 @@ def test_workers_reserving_at_once_each_get_an_instant_of_their_own():
     number, taken = Pace("twilio-sms:+1", 1.0), []
     concurrently(lambda n: taken.append(pace_reserve(number, now=T0)), threads=16)
     assert sorted(taken) == [T0 + n * SECOND for n in range(16)]
+
+
+@pytest.mark.django_db
+def test_a_send_never_leaves_within_the_limit_of_the_one_before_it(frozen_now):
+    number = Pace("twilio-sms:+1", 2.0)  # a two-segment text
+    frozen_now(T0)
+    pace_depart(number)
+    frozen_now(T0 + SECOND / 2)  # the next one, on time on paper, but the first left late
+    pace_depart(number)
+    assert clock.now() == T0 + 2 * SECOND
+    frozen_now(T0 + 10 * SECOND)
+    pace_depart(number)  # long after: at once
+    assert clock.now() == T0 + 10 * SECOND
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_leaving_at_once_leave_one_by_one():
+    number, left = Pace("twilio-sms:+1", 0.05), []
+    pace_reserve(number, now=clock.now())
+
+    def depart(n):
+        pace_depart(number)
+        left.append(clock.now())
+
+    concurrently(depart, threads=8)
+    left.sort()
+    assert all(b - a >= timedelta(seconds=0.05) for a, b in zip(left, left[1:], strict=False))
 
 
 @pytest.mark.django_db
