@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from oncall.models import (
     CalendarFeed,
@@ -17,6 +17,21 @@ from oncall.models import (
     ShiftNotice,
     Team,
 )
+from oncall.verification import VERIFIABLE, verification_request
+
+
+def _readdressed(form) -> bool:
+    """Whether a contact method form moves an existing method to another address: the new one
+    must prove itself, unless the admin set its verification in the same form."""
+    moved = form.instance.pk is not None and {"address", "kind"} & set(form.changed_data)
+    return bool(moved) and "verified_at" not in form.changed_data
+
+
+def _codes_requested(methods) -> None:
+    """Text a code to each new or re-addressed phone number among `methods` (on commit)."""
+    for method in methods:
+        if method.kind == ContactMethod.Kind.SMS and method.verified_at is None:
+            verification_request(method=method)
 
 
 class MembershipInline(admin.TabularInline):
@@ -51,6 +66,17 @@ class PersonAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "user__username", "user__email"]
     inlines = [ContactMethodInline, NotificationRuleInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ContactMethod:
+            return super().save_formset(request, form, formset, change)
+        for inline in formset.forms:
+            if _readdressed(inline):
+                inline.instance.verified_at = None
+        super().save_formset(request, form, formset, change)
+        moved = [m for m, fields in formset.changed_objects if {"address", "kind"} & set(fields)]
+        _codes_requested([*formset.new_objects, *moved])
+        return None
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -63,6 +89,28 @@ class ContactMethodAdmin(admin.ModelAdmin):
     list_display = ["person", "kind", "address", "verified_at"]
     list_filter = ["kind"]
     search_fields = ["person__display_name", "address"]
+    actions = ["send_verification_code"]
+
+    def save_model(self, request, obj, form, change):
+        moved = _readdressed(form)
+        if moved:
+            obj.verified_at = None
+        super().save_model(request, obj, form, change)
+        if moved or not change:
+            _codes_requested([obj])
+
+    @admin.action(description="Send a verification code")
+    def send_verification_code(self, request, queryset):
+        sent = 0
+        for method in queryset.filter(verified_at__isnull=True, kind__in=VERIFIABLE):
+            verification_request(method=method)
+            sent += 1
+        self.message_user(
+            request,
+            f"{sent} verification code(s) on their way; verified and voice methods are skipped "
+            "(a voice number is verified through its SMS twin).",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(NotificationRule)

@@ -26,6 +26,7 @@ from oncall.models import (
     Team,
 )
 from oncall.models.feeds import token_digest
+from oncall.verification import verification_request
 
 
 def _require_aware(**instants: datetime | None) -> None:
@@ -76,7 +77,8 @@ def team_member_set(
 def contact_method_create(
     *, person: Person, kind: str, address: str, label: str = "", verified: bool = False
 ) -> ContactMethod:
-    """Add a way to reach `person`; unverified methods are never used for pages."""
+    """Add a way to reach `person`; unverified methods are never used for pages, so a new phone
+    number is texted a code (once this transaction commits) to prove it reaches them."""
     method = ContactMethod(
         person=person,
         kind=kind,
@@ -86,6 +88,8 @@ def contact_method_create(
     )
     method.full_clean()
     method.save()
+    if method.kind == ContactMethod.Kind.SMS:
+        verification_request(method=method)
     return method
 
 

@@ -4,7 +4,7 @@ import socket
 
 from celery import shared_task
 
-from oncall import clock, handoffs, notices
+from oncall import clock, handoffs, notices, verification
 from oncall.models import Heartbeat
 
 PIPELINE = "pipeline"
@@ -25,3 +25,9 @@ def shift_notices() -> None:
     now = clock.now()
     notices.notices_send(now=now)
     handoffs.handoffs_summarise(now=now)
+
+
+@shared_task(ignore_result=True)
+def contact_verification_send(method_id: int) -> None:
+    """Send a new contact method its verification code."""
+    verification.verification_send(method_id=method_id)

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from oncall.channels.base import Message
+from oncall import clock
+from oncall.channels.base import ChannelError, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
 from oncall.models import ContactMethod
 from oncall.pacing import paced_send
 
+log = logging.getLogger(__name__)
+
+SEND = "oncall.tasks.contact_verification_send"
 CODE_LIFETIME = timedelta(minutes=15)
 RESEND_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 5
@@ -29,6 +35,38 @@ VERIFIABLE = (ContactMethod.Kind.SMS, ContactMethod.Kind.EMAIL, ContactMethod.Ki
 def _digest(method: ContactMethod, code: str) -> str:
     key = f"{settings.SECRET_KEY}:contact:{method.pk}".encode()
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def verification_request(*, method: ContactMethod) -> None:
+    """Have a worker text (or mail, or message) `method` a code once this transaction commits:
+    a web request does not wait for the provider. Nothing for a verified or unverifiable one."""
+    if method.kind in VERIFIABLE and method.verified_at is None:
+        transaction.on_commit(lambda: _queue(method.pk))
+
+
+def _queue(method_id: int) -> None:
+    from oncall.config.celery import app
+
+    try:
+        app.send_task(SEND, args=[method_id])
+    except Exception as error:  # the method is saved; the person can ask for a code again
+        log.warning("verification code for contact method %s not queued: %s", method_id, error)
+
+
+def verification_send(*, method_id: int) -> bool:
+    """Send the code a worker was asked to send; False when there is nothing to send (verified
+    meanwhile, deleted, a code sent within the minute) or the provider refused it."""
+    method = ContactMethod.objects.filter(pk=method_id, verified_at__isnull=True).first()
+    if method is None:
+        return False
+    try:
+        verification_start(method=method, now=clock.now())
+    except ValidationError:
+        return False
+    except (ChannelError, OutcomeUnknown) as error:
+        log.warning("verification code for contact method %s not sent: %s", method_id, error)
+        return False
+    return True
 
 
 def verification_start(*, method: ContactMethod, now: datetime) -> None:
@@ -80,6 +118,14 @@ def verification_check(*, method: ContactMethod, code: str, now: datetime) -> bo
     method.verification_digest = ""
     method.verification_expires_at = None
     method.save(update_fields=["verified_at", "verification_digest", "verification_expires_at"])
+    if method.kind == ContactMethod.Kind.SMS:
+        # The number answered: its calls reach the same phone (the voice method's SMS twin).
+        ContactMethod.objects.filter(
+            person_id=method.person_id,
+            kind=ContactMethod.Kind.VOICE,
+            address=method.address,
+            verified_at__isnull=True,
+        ).update(verified_at=now)
     return True
 
 
