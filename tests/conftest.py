@@ -6,6 +6,10 @@ from datetime import timedelta
 import pytest
 
 from oncall import clock
+from tests.fakes.providers import FakeProviders
+
+# The Slack app the tests configure: its bot token and signing secret.
+SLACK_TOKEN, SLACK_SECRET = "xoxb-plantao", "slack-signing-secret"
 
 
 def _uses(prefix: str, *variables: str) -> bool:
@@ -58,3 +62,14 @@ def frozen_now(monkeypatch):
             return at
 
     return Frozen()
+
+
+@pytest.fixture
+def slack(settings):
+    """The fake Slack, with Plantão configured to use it (its clock: Plantão's)."""
+    with FakeProviders(slack_token=SLACK_TOKEN, now=lambda: clock.now()) as fake:
+        settings.SLACK_BOT_TOKEN = SLACK_TOKEN
+        settings.SLACK_SIGNING_SECRET = SLACK_SECRET
+        settings.SLACK_API_BASE = fake.slack_base
+        settings.PLANTAO_CHANNEL = "auto"
+        yield fake

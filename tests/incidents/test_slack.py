@@ -28,26 +28,16 @@ from oncall import clock
 from oncall.channels import slack as transport
 from oncall.channels import slack_blocks
 from oncall.models import ContactMethod, Membership, NotificationRule, Person
-from tests.fakes.providers import FakeProviders, slack_headers
+from tests.conftest import SLACK_SECRET, SLACK_TOKEN
+from tests.fakes.providers import slack_headers
 
 from .conftest import T0
 from .providers import alertmanager
 from .test_engine import fire, on_call
 
-TOKEN, SECRET = "xoxb-plantao", "slack-signing-secret"
+TOKEN, SECRET = SLACK_TOKEN, SLACK_SECRET
 PRIMARY, STRANGER = "U0PRIMARY", "U0STRANGER"
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def slack(settings):
-    """The fake Slack, with Plantão configured to use it (its clock: Plantão's)."""
-    with FakeProviders(slack_token=TOKEN, now=lambda: clock.now()) as fake:
-        settings.SLACK_BOT_TOKEN = TOKEN
-        settings.SLACK_SIGNING_SECRET = SECRET
-        settings.SLACK_API_BASE = fake.slack_base
-        settings.PLANTAO_CHANNEL = "auto"
-        yield fake
 
 
 @pytest.fixture

@@ -10,27 +10,14 @@ from incidents.models import Service
 from incidents.services.incidents import incident_acknowledge, incident_resolve
 from incidents.services.slack_channel import UPDATE, slack_incident_post, slack_incident_update
 from incidents.slack import tasks
-from oncall import clock
 from oncall.channels.base import ChannelError
-from tests.fakes.providers import FakeProviders
 
 from .conftest import T0
 from .providers import alertmanager, signed_post
 from .test_engine import on_call, phone
-from .test_slack import PRIMARY, SECRET, TOKEN, buttons, link, posted, shown, updates
+from .test_slack import PRIMARY, buttons, link, posted, shown, updates
 
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def slack(settings):
-    """The fake Slack, with Plantão configured to use it (its clock: Plantão's)."""
-    with FakeProviders(slack_token=TOKEN, now=lambda: clock.now()) as fake:
-        settings.SLACK_BOT_TOKEN = TOKEN
-        settings.SLACK_SIGNING_SECRET = SECRET
-        settings.SLACK_API_BASE = fake.slack_base
-        settings.PLANTAO_CHANNEL = "auto"
-        yield fake
 
 
 @pytest.fixture

@@ -5,24 +5,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from oncall import clock, services, tasks
+from oncall import services, tasks
 from oncall.handoffs import handoff_text, handoffs_summarise
 from oncall.models import HandoffSummary, Schedule, Team
-from tests.fakes.providers import FakeProviders
 
-TOKEN, CHANNEL = "xoxb-plantao", "C0PAYMENTS"
+CHANNEL = "C0PAYMENTS"
 # Daily turns at 09:00 in Lisbon (UTC in winter): Ana on Mondays, Bruno on Tuesdays, and so on.
 MONDAY_9 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 WEDNESDAY_9 = MONDAY_9 + timedelta(days=2)  # Bruno hands over to Ana
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def slack(settings):
-    with FakeProviders(slack_token=TOKEN, now=lambda: clock.now()) as fake:
-        settings.SLACK_BOT_TOKEN = TOKEN
-        settings.SLACK_API_BASE = fake.slack_base
-        yield fake
 
 
 @pytest.fixture
