@@ -15,8 +15,8 @@ process (tests/fakes), and Celery workers (prefork) plus beat with the productio
    default), 4 worker processes -> how fast they left, and the shortest time between two of
    them at the fake (the limit: 1 s; none may be dropped).
 
-`bench_delivery.py sending-number` runs the third part alone. Skips (exit 0) when PostgreSQL or
-Redis is not reachable.
+`bench_delivery.py throughput limits sending-number` names the parts to run (all by default).
+Skips (exit 0) when PostgreSQL or Redis is not reachable.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ SID, TOKEN, FROM = "AC" + "2" * 32, "bench-twilio-token", "+15005550006"
 NUMBERS, BURST, WATCH = 60, 4, 75.0
 
 
+PARTS = ("throughput", "limits", "sending-number")
 SHORT_CODE, LONG_CODE = 100, 1  # SMS segments a second from the sending number
 
 
@@ -226,19 +227,23 @@ def main() -> None:
         integrations = _organisation()
         procs = []
         try:
-            for concurrency in (1, 4) if "sending-number" not in sys.argv[1:] else ():
+            parts = set(sys.argv[1:]) or set(PARTS)
+            for concurrency in (1, 4) if parts & {"throughput", "limits"} else ():
                 procs = _workers(env, tmp, concurrency)
-                _throughput(fake, integrations, concurrency)
-                _quiesce()
-                time.sleep(61)  # every number's minute runs out before the next phase
-                _limits(fake, integrations, concurrency)
-                _quiesce()
+                if "throughput" in parts:
+                    _throughput(fake, integrations, concurrency)
+                    _quiesce()
+                if "limits" in parts:
+                    time.sleep(61)  # every number's minute runs out before the next phase
+                    _limits(fake, integrations, concurrency)
+                    _quiesce()
                 for proc in procs:
                     proc.stop()
                 time.sleep(61)
-            procs = _workers(_env(tmp, fake.twilio_base, LONG_CODE), tmp, 4)
-            _sending_number(fake, integrations)
-            _quiesce()
+            if "sending-number" in parts:
+                procs = _workers(_env(tmp, fake.twilio_base, LONG_CODE), tmp, 4)
+                _sending_number(fake, integrations)
+                _quiesce()
         finally:
             for proc in procs:
                 proc.stop()

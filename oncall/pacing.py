@@ -21,6 +21,10 @@ from oncall import clock
 from oncall.channels.base import Channel, Message, Pace, SendResult
 from oncall.models import SendPace
 
+# A send whose place is at most this far off waits for it in the worker: cheaper than going
+# back to the queue and the broker for it (a short code's 100 texts a second).
+WAIT_IN_PROCESS = timedelta(milliseconds=100)
+
 
 def pace_reserve(pace: Pace, *, now: datetime) -> datetime:
     """Reserve `pace.seconds` of the sender's time; return the instant the send may go."""

@@ -21,7 +21,7 @@ from incidents.models import Incident, Page, TimelineEntry
 from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, ring
 from incidents.services.timeline import timeline_add
-from oncall import fatigue, pacing
+from oncall import clock, fatigue, pacing
 from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
 from oncall.models import NotificationRule, Person
@@ -214,7 +214,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
     pace = channel.pace(message)
     if pace is not None and not held:
         start = pacing.pace_reserve(pace, now=now)
-        if start > now:
+        if start - now > pacing.WAIT_IN_PROCESS:
             noise.turn_hold(page, until=start)
             return _defer(page, until=start, now=now, paced=True)
     together = [page]
@@ -223,7 +223,8 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
     if len(together) > 1:
         message = _bundle_message(together)  # one segment, as the single page's text
     if pace is not None:
-        pacing.pace_depart(pace)
+        pacing.pace_depart(pace)  # waits out a place a moment off, or a late predecessor
+        now = clock.now()
     try:
         result = channel.send(message)
     except OutcomeUnknown as error:
