@@ -22,9 +22,11 @@ from oncall import clock
 TOKEN_BYTES = 24
 HINT_LENGTH = 6
 HEARTBEAT_MIN_INTERVAL_SECONDS = 60
+HEARTBEAT_DEFAULT_INTERVAL_SECONDS = 300
 # Each web process remembers a recognised token this long, sparing a query per alert. The cost:
 # a token rotated out without grace, or a deleted integration, may be taken by other processes
-# for up to this long afterwards (the process that rotates forgets at once).
+# for up to this long afterwards (the process that rotates forgets at once; a caller that promises
+# the old token is dead waits for the others with `tokens_forgotten_everywhere`).
 TOKEN_CACHE_SECONDS = 2.0
 _recognised: dict[str, tuple[float, Integration]] = {}
 
@@ -63,7 +65,12 @@ def integration_create(
     rate_limit_per_second: int | None = None,
     now: datetime | None = None,
 ) -> tuple[Integration, str]:
-    """Create an integration of `service`; return it and its token, which is stored only hashed."""
+    """Create an integration of `service`; return it and its token, which is stored only hashed.
+
+    A heartbeat without an interval gets HEARTBEAT_DEFAULT_INTERVAL_SECONDS.
+    """
+    if kind == Integration.Kind.HEARTBEAT and heartbeat_interval_seconds is None:
+        heartbeat_interval_seconds = HEARTBEAT_DEFAULT_INTERVAL_SECONDS
     _check_options(kind, heartbeat_interval_seconds, rate_limit_per_second)
     now = now or clock.now()
     token, digest = _token_new()
@@ -116,6 +123,15 @@ def integration_rotate(
 def tokens_forget() -> None:
     """Forget every token this process recognised (after a rotation; between tests)."""
     _recognised.clear()
+
+
+def tokens_forgotten_everywhere() -> None:
+    """Wait until every other process has forgotten the tokens it recognised before now.
+
+    Call after a commit that revoked a token: from then on no process takes it.
+    """
+    # The margin covers a lookup that began before the commit and was remembered just after.
+    clock.sleep(TOKEN_CACHE_SECONDS + 0.5)
 
 
 def _valid(integration: Integration, digest: str, now: datetime) -> bool:

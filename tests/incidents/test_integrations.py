@@ -61,7 +61,7 @@ def test_defaults_and_options(service):
 
 
 def test_a_heartbeat_needs_an_interval_of_a_minute_and_is_due_after_it(service):
-    for interval in (None, 59):
+    for interval in (0, 59):
         with pytest.raises(ValidationError, match="at least 60"):
             integration_create(
                 service=service, kind="heartbeat", heartbeat_interval_seconds=interval, now=T0
@@ -178,7 +178,16 @@ def test_the_command_makes_heartbeats_with_an_interval(service):
     assert "/integrations/heartbeat/" in output and "every 120 seconds" in output
     assert Integration.objects.get().heartbeat_interval_seconds == 120
     with pytest.raises(CommandError, match="at least 60"):
-        run("create", "--service", "playback", "--kind", "heartbeat")
+        run("create", "--service", "playback", "--kind", "heartbeat", "--interval", "30")
+
+
+def test_a_heartbeat_made_without_an_interval_expects_a_ping_every_300_seconds(service):
+    output = run("create", "--service", "playback", "--kind", "heartbeat")
+    assert "every 300 seconds" in output
+    heartbeat = Integration.objects.get()
+    assert heartbeat.heartbeat_interval_seconds == 300
+    # Missed for longer than that, it opens an incident.
+    assert heartbeats_overdue(now=heartbeat.heartbeat_due_at + timedelta(seconds=1)) == 1
 
 
 def test_the_command_lists_known_services_for_an_unknown_one(service):
@@ -189,7 +198,8 @@ def test_the_command_lists_known_services_for_an_unknown_one(service):
     assert not Integration.objects.exists()
 
 
-def test_the_command_rotates(service):
+def test_the_command_rotates(service, frozen_now):
+    frozen_now(T0)  # the wait for other processes to forget the old token moves this clock
     integration, old = integration_create(service=service, kind="alertmanager", now=T0)
     output = run("rotate", "--id", str(integration.pk), "--grace-hours", "2")
     new = re.search(r"Token: (\S+)", output).group(1)

@@ -8,6 +8,7 @@ from incidents.services.integrations import (
     integration_create,
     integration_rotate,
     integration_url,
+    tokens_forgotten_everywhere,
 )
 from oncall import clock
 
@@ -31,7 +32,9 @@ class Command(BaseCommand):
         create.add_argument("--kind", required=True, choices=Integration.Kind.values)
         create.add_argument("--name", default="", help="what sends to it, e.g. prod-alertmanager")
         create.add_argument(
-            "--interval", type=int, help="heartbeat only: seconds without a ping before paging"
+            "--interval",
+            type=int,
+            help="heartbeat only: seconds without a ping before paging (default 300)",
         )
         rotate = actions.add_parser("rotate", help="a new token; the old one works for a while")
         rotate.add_argument(
@@ -68,7 +71,8 @@ class Command(BaseCommand):
         self._show(integration, token)
         if integration.kind == Integration.Kind.HEARTBEAT:
             self.stdout.write(
-                f"Ping it (GET or POST) at least every {interval} seconds, or an incident opens."
+                f"Ping it (GET or POST) at least every {integration.heartbeat_interval_seconds} "
+                "seconds, or an incident opens."
             )
 
     def _rotate(self, *, integration_id, grace_hours, **options):
@@ -90,6 +94,8 @@ class Command(BaseCommand):
             until = integration.previous_valid_until.strftime("%Y-%m-%d %H:%M UTC")
             self.stdout.write(f"The old token keeps working until {until}.")
         else:
+            # Web processes remember a recognised token for a moment; say so only once it is true.
+            tokens_forgotten_everywhere()
             self.stdout.write("The old token no longer works.")
 
     def _show(self, integration: Integration, token: str) -> None:
