@@ -4,37 +4,40 @@ the project's urls.py includes these at the root."""
 from django.urls import path
 
 from incidents.views import email, ingest, metrics, slack, twilio, web
+from oncall.config.routes import slash_optional
 
 app_name = "incidents"
 
 urlpatterns = [
-    path(
+    *slash_optional(
         "integrations/alertmanager/<str:token>/",
         ingest.alerts_receive,
         {"kind": "alertmanager"},
         name="ingest-alertmanager",
     ),
-    path(
+    *slash_optional(
         "integrations/grafana/<str:token>/",
         ingest.alerts_receive,
         {"kind": "grafana"},
         name="ingest-grafana",
     ),
-    path(
+    *slash_optional(
         "integrations/webhook/<str:token>/",
         ingest.alerts_receive,
         {"kind": "webhook"},
         name="ingest-webhook",
     ),
-    path("integrations/heartbeat/<str:token>/", ingest.heartbeat_receive, name="ingest-heartbeat"),
-    path("v2/enqueue", ingest.pagerduty_enqueue, name="ingest-pagerduty"),
-    path("metrics", metrics.metrics, name="metrics"),
-    path("twilio/sms/", twilio.sms_receive, name="twilio-sms"),
-    path("twilio/status/", twilio.status_receive, name="twilio-status"),
-    path("twilio/voice/<int:page_id>/", twilio.voice_receive, name="twilio-voice"),
+    *slash_optional(
+        "integrations/heartbeat/<str:token>/", ingest.heartbeat_receive, name="ingest-heartbeat"
+    ),
+    *slash_optional("v2/enqueue", ingest.pagerduty_enqueue, name="ingest-pagerduty"),
+    *slash_optional("metrics", metrics.metrics, name="metrics"),
+    *slash_optional("twilio/sms/", twilio.sms_receive, name="twilio-sms"),
+    *slash_optional("twilio/status/", twilio.status_receive, name="twilio-status"),
+    *slash_optional("twilio/voice/<int:page_id>/", twilio.voice_receive, name="twilio-voice"),
     path("email/<str:token>/", email.email_action, name="email-action"),
-    path("slack/commands/", slack.command_receive, name="slack-commands"),
-    path("slack/interactions/", slack.interaction_receive, name="slack-interactions"),
+    *slash_optional("slack/commands/", slack.command_receive, name="slack-commands"),
+    *slash_optional("slack/interactions/", slack.interaction_receive, name="slack-interactions"),
     path("incidents/", web.incident_list, name="incident-list"),
     path("incidents/<int:number>/", web.incident_detail, name="incident-detail"),
 ]

@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from oncall import views
+from oncall.config.routes import slash_optional
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
+    *slash_optional("healthz", views.healthz, name="healthz"),
+    *slash_optional("readyz", views.readyz, name="readyz"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical-feed"),
     path("admin/", admin.site.urls),
     path("", include("incidents.urls")),
