@@ -1,5 +1,6 @@
 """Settings shared by every environment: everything comes from the environment (CONTRACT.md)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -16,6 +17,9 @@ _DEV_SECRET_KEY = "plantao-dev-only-secret-key-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# A key that did not come from the environment is known to whoever reads the source: the web
+# tier then serves on loopback addresses only (oncall/config/web.py, oncall/config/gates.py).
+SECRET_KEY_IS_DEVELOPMENT = "SECRET_KEY" not in os.environ
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
