@@ -3,7 +3,7 @@
 The load generator runs as its own process (`python bench/_harness.py SPEC.json OUT.json`) so that
 its CPU can be measured apart from everything else and it never shares a GIL with the harness.
 It is asyncio over raw streams: one coroutine per connection, HTTP/1.1 keep-alive when the server
-allows it (gunicorn's sync workers close after every response; the client reconnects).
+allows it (the client reconnects when the server closes).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def free_port() -> int:
 
 class Proc:
     """A process the benchmark started, in a session of its own so that stopping it by its id
-    also stops the children it forked (gunicorn and Celery workers)."""
+    also stops the children it forked (web and Celery workers)."""
 
     def __init__(self, name: str, argv: list[str], *, env: dict, cwd: Path, log: Path):
         self.name = name
@@ -131,6 +131,42 @@ class Proc:
             self.popen.wait(5)
         except ProcessLookupError:
             pass
+
+
+HEALTH_PROBE = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+
+def web_start(
+    port: int, *, env: dict, cwd: Path, log: Path, workers: int = 2, app: str | None = None
+) -> Proc:
+    """Start the web tier as the Procfile does (`python -m oncall.config.web`, uvicorn) on
+    127.0.0.1:`port` with `workers` processes and no access log; return once /healthz answers.
+
+    `app`, a "module:factory" in bench/, replaces the project's application (calibration).
+    """
+    env = {
+        **env,
+        "BIND_ADDRESS": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "WEB_ACCESS_LOG": "off",  # production logs every request; here it would skew the figures
+    }
+    argv = [sys.executable, "-m", "oncall.config.web"]
+    if app is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), str(cwd)]))
+        argv = [
+            sys.executable,
+            "-c",
+            f"from oncall.config.web import main; main(app={app!r}, factory=True)",
+        ]
+    web = Proc("web", argv, env=env, cwd=cwd, log=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and web.alive():
+        if reachable("127.0.0.1", port, HEALTH_PROBE, b"HTTP/1.1 200"):
+            return web
+        time.sleep(0.2)
+    web.stop()
+    raise RuntimeError(f"the web server did not start:\n{log.read_text()[-2000:]}")
 
 
 def _stat(pid: int) -> tuple[int, int] | None:
@@ -233,10 +269,9 @@ def bare_route() -> None:
 
 
 def bare_app():
-    """Return Django's WSGI application plus the bare view (gunicorn '_harness:bare_app()')."""
-    from django.core.wsgi import get_wsgi_application
+    """Return the project's ASGI application plus the bare view (for `_harness:bare_app`)."""
+    from oncall.config.asgi import application
 
-    application = get_wsgi_application()
     bare_route()
     return application
 

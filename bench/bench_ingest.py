@@ -1,13 +1,13 @@
 """Alert ingestion and paging latency on the production stack (make bench): figures, never asserts.
 
 Builds its own PostgreSQL database (plantao_bench, recreated each run) and uses Redis db 7 as the
-Celery broker and the cache (flushed first). Starts gunicorn with the production settings, a
-Celery worker (concurrency 2) and beat, drives them with bench/_harness.py's load generator, and
-prints, each with its conditions:
+Celery broker and the cache (flushed first). Starts the web tier (uvicorn, as the Procfile does)
+with the production settings, a Celery worker (concurrency 2) and beat, drives them with
+bench/_harness.py's load generator, and prints, each with its conditions:
 
 0. calibration: a bare Django view doing one INSERT (the issue quotes ~1,770/s for one);
 1. single-alert generic webhooks with distinct keys: alerts/s and HTTP p50/p99 (first with no
-   Celery worker running, as a control; then under three gunicorn set-ups);
+   Celery worker running, as a control; then under two web set-ups);
 2. a storm where 95% of the alerts share one dedup key: alerts/s;
 3. Alertmanager batches of 100 alerts: alerts/s;
 4. alert accepted (202) -> first page handed to the (recording) channel, at 100 new incidents/s;
@@ -51,15 +51,9 @@ PACED_RATE, PACED_SECONDS = 100, 10.0
 PACED_CONNECTIONS = 128  # enough that a slow answer does not hold the next alert back
 PAGE_WAIT = 15.0  # seconds to wait, after the paced load, for the last first pages
 DUE_COUNT, DUE_SPREAD, DUE_LEAD = 300, 20.0, 4.0
-# gunicorn set-ups tried for the single-alert run; the others run on the first (the Procfile's).
-GUNICORN = [
-    ("sync, 2 workers", ["--workers", "2"]),
-    ("sync, 4 workers", ["--workers", "4"]),
-    (
-        "gthread, 2 workers x 4 threads",
-        ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
-    ),
-]
+# Web set-ups (uvicorn, as the Procfile starts it) tried for the single-alert run; the others
+# run on the first (the Procfile's default).
+WEB = [("2 workers", 2), ("4 workers", 4)]
 GRAFANA = {"accepted": (290, 465), "processed": (9, 17), "p50": 1.4, "p99": 8.6, "bare": 1770}
 
 
@@ -109,30 +103,13 @@ class Stack:
                 f"the Celery worker did not start:\n{worker.log.read_text()[-2000:]}"
             )
 
-    def web_start(self, options: list[str], app: str = "oncall.config.wsgi") -> None:
-        if app.startswith("_harness"):
-            options = [*options, "--pythonpath", str(Path(__file__).resolve().parent)]
-        argv = [sys.executable, "-m", "gunicorn", app, "-c", "python:oncall.config.gunicorn"]
-        # /dev/null: the production config logs every request to stdout. No control socket:
-        # its default path is shared by every gunicorn of this user on the machine.
-        argv += ["--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"]
-        web = self.start("gunicorn", [*argv, "--no-control-socket", *options])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if harness.reachable(
-                "127.0.0.1",
-                self.port,
-                b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                b"HTTP/1.1 200",
-            ):
-                return
-            if not web.alive():
-                break
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start:\n{web.log.read_text()[-2000:]}")
+    def web_start(self, workers: int, app: str | None = None) -> None:
+        self.procs["web"] = harness.web_start(
+            self.port, env=self.env, cwd=ROOT, log=self.tmp / "web.log", workers=workers, app=app
+        )
 
     def web_stop(self) -> None:
-        self.procs.pop("gunicorn").stop()
+        self.procs.pop("web").stop()
 
     def engine_stop(self) -> None:
         for name in ("beat", "celery"):
@@ -253,7 +230,7 @@ def single_alerts(stack: Stack, label: str, redis, window: float = WINDOW) -> di
     fired, sent = _engine_progress(since, until)
     elapsed = (until - since).total_seconds()
     print(
-        f"1. single-alert webhooks, distinct keys [gunicorn {label}; {CONNECTIONS} connections, "
+        f"1. single-alert webhooks, distinct keys [uvicorn {label}; {CONNECTIONS} connections, "
         f"{window:.0f} s]: {rate:,.0f} alerts/s (target 1,000/s, p99 < 50 ms)"
     )
     print(f"     {_load_line(result)}")
@@ -281,7 +258,7 @@ def bare_view(stack: Stack, label: str) -> float:
     )
     print(
         f"0. calibration: a bare Django view doing one ORM INSERT of the same body (bench-only "
-        f"route, same settings and middleware) [gunicorn {label}; {CONNECTIONS} connections, "
+        f"route, same settings and middleware) [uvicorn {label}; {CONNECTIONS} connections, "
         f"{CALIBRATION:.0f} s]: {rate:,.0f} requests/s (the issue: ~{GRAFANA['bare']:,}/s)"
     )
     print(f"     {_load_line(result)}")
@@ -302,7 +279,7 @@ def storm(stack: Stack, label: str, redis) -> float:
         },
     )
     print(
-        f"2. storm, 95% one dedup key [gunicorn {label}; {CONNECTIONS} connections, "
+        f"2. storm, 95% one dedup key [uvicorn {label}; {CONNECTIONS} connections, "
         f"{WINDOW:.0f} s]: {rate:,.0f} alerts/s (target 2,000/s)"
     )
     print(f"     {_load_line(result)}")
@@ -326,7 +303,7 @@ def batches(stack: Stack, label: str, redis) -> float:
         },
     )
     print(
-        f"3. Alertmanager batches of {BATCH} distinct fingerprints [gunicorn {label}; "
+        f"3. Alertmanager batches of {BATCH} distinct fingerprints [uvicorn {label}; "
         f"{connections} connections, {WINDOW:.0f} s]: {rate * BATCH:,.0f} alerts/s "
         f"({rate:.1f} requests/s; target 10,000 alerts/s)"
     )
@@ -384,7 +361,7 @@ def alert_to_page(stack: Stack, label: str, redis) -> dict:
     delays = [first[n] - accepted[n] for n in first]
     unpaged = len(accepted) - len(first)
     print(
-        f"4. alert accepted (202) -> first page at the channel [gunicorn {label}; paced "
+        f"4. alert accepted (202) -> first page at the channel [uvicorn {label}; paced "
         f"{PACED_RATE}/s for {PACED_SECONDS:.0f} s, {PACED_CONNECTIONS} connections; Celery "
         f"worker concurrency 2; recording channel]: {_censored(delays, unpaged, PAGE_WAIT)} "
         "(target p50 < 300 ms, p99 < 1 s)"
@@ -547,7 +524,7 @@ def _statement_kind(sql: str) -> str:
 
 
 class WsgiCaller:
-    """Call the WSGI application as gunicorn does, request_started signal included (which runs
+    """Call the WSGI application as a WSGI server would, request_started signal included (which runs
     the CONN_HEALTH_CHECKS `SELECT 1`; Django's test Client switches that off)."""
 
     def __init__(self):
@@ -808,7 +785,7 @@ def hot_path(paths: dict[str, str]) -> None:
     fresh, _ = _count(caller, paths["alertmanager"], batch(f"h{stamp}"))
     repeat, _ = _count(caller, paths["alertmanager"], batch(f"h{stamp}"))
     print("SQL statements per request (counted in-process through Django's WSGI handler, as")
-    print("  gunicorn calls it; BEGIN and COMMIT are each a round trip and are counted):")
+    print("  a server calls it; BEGIN and COMMIT are each a round trip and are counted):")
     print(f"  single alert, new incident  : {len(new)} + {checks} health-check SELECT 1")
     print(f"      {_summary(new)}")
     print(f"  single alert, duplicate key : {len(again)} + {checks} health-check SELECT 1")
@@ -923,9 +900,8 @@ def _conditions(sweep_seconds: float) -> None:
         "shared rate-limit counters), production settings (DEBUG off), recording channel"
     )
     print(
-        "  web: gunicorn oncall.config.wsgi -c python:oncall.config.gunicorn --access-logfile "
-        "/dev/null --no-control-socket (the access log cannot be switched off from the command "
-        "line; /dev/null still formats each line)"
+        "  web: python -m oncall.config.web (uvicorn, the Procfile's web process) with "
+        "WEB_ACCESS_LOG=off"
     )
     print(
         "  engine: celery --app oncall.config worker --loglevel INFO --concurrency 2 (prefork) "
@@ -933,7 +909,7 @@ def _conditions(sweep_seconds: float) -> None:
     )
     print(
         "  load: 1 asyncio process (bench/_harness.py), keep-alive where the server allows it "
-        "(sync workers close after each response), loopback"
+        "(uvicorn keeps connections open), loopback"
     )
     print(
         f"  each bench integration's rate_limit_per_second is {RATE_LIMIT:,}; the default "
@@ -963,24 +939,24 @@ def main() -> None:
     stack = Stack(env, tmp)
     stack.paths = _integrations()
     _conditions(SWEEP_SECONDS)
-    label, options = GUNICORN[0]
+    label, workers = WEB[0]
     try:
         # Calibration and control: the web alone, before any worker runs (doorbells are dropped).
-        stack.web_start(options, app="_harness:bare_app()")
+        stack.web_start(workers, app="_harness:bare_app")
         bare_rate = bare_view(stack, label)
         stack.web_stop()
-        stack.web_start(options)
+        stack.web_start(workers)
         single_alerts(stack, f"{label}; no Celery worker (control)", redis, CALIBRATION)
         stack.web_stop()
         stack.engine_start()
         singles = []
-        for name, extra in GUNICORN:
-            stack.web_start(extra)
+        for name, count in WEB:
+            stack.web_start(count)
             try:
                 singles.append(single_alerts(stack, name, redis))
             finally:
                 stack.web_stop()
-        stack.web_start(options)
+        stack.web_start(workers)
         storm_rate = storm(stack, label, redis)
         batch_rate = batches(stack, label, redis)
         paged = alert_to_page(stack, label, redis)

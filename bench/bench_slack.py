@@ -3,7 +3,7 @@
 Slack gives up on an answer after three seconds; the target here is p99 under 300 ms. Builds its
 own PostgreSQL database (plantao_bench_slack, recreated each run, dropped at the end), uses Redis
 db 8 as the Celery broker and cache (flushed; no worker runs, so the answers queued for Slack
-just wait there), starts gunicorn with the production settings as the Procfile does (2 sync
+just wait there), starts the web tier with the production settings as the Procfile does (2 uvicorn
 workers), and sends signed requests from asyncio connections in this process:
 
 1. `/oncall` (who is on call now and next, for every schedule of the demo organisation);
@@ -182,19 +182,11 @@ def main() -> None:
     try:
         incidents = _organisation(env)
         port = harness.free_port()
-        argv = [sys.executable, "-m", "gunicorn", "oncall.config.wsgi"]
-        argv += ["-c", "python:oncall.config.gunicorn", "--bind", f"127.0.0.1:{port}"]
-        argv += ["--workers", "2", "--access-logfile", "/dev/null", "--no-control-socket"]
-        web = harness.Proc("gunicorn", argv, env=env, cwd=ROOT, log=tmp / "gunicorn.log")
-        probe = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        deadline = time.monotonic() + 30
-        while not harness.reachable("127.0.0.1", port, probe, b"HTTP/1.1 200"):
-            if time.monotonic() > deadline or not web.alive():
-                raise RuntimeError(f"gunicorn did not start:\n{web.log.read_text()[-2000:]}")
-            time.sleep(0.2)
+        web = harness.web_start(port, env=env, cwd=ROOT, log=tmp / "web.log")
         print(
             f"conditions: Python {platform.python_version()}, {os.cpu_count()} CPUs shared by "
-            "gunicorn (production settings, 2 sync workers), PostgreSQL, Redis and this load "
+            "the web tier (uvicorn as the Procfile starts it, production settings, 2 workers), "
+            "PostgreSQL, Redis and this load "
             "process; the demo organisation (17 people, 2 schedules); each request signed "
             "by the load process; no Celery worker"
         )
@@ -203,7 +195,7 @@ def main() -> None:
             ("/oncall", oncall_requests(port)),
             ("Acknowledge button", presses),
         ):
-            print(f"{label}, signed (v0), against gunicorn:")
+            print(f"{label}, signed (v0), against the web tier:")
             _report("1 connection, alone", asyncio.run(_load(port, requests, 1, ALONE)))
             _report(
                 f"{CONNECTIONS} connections, {WINDOW:.0f} s",
