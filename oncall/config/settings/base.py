@@ -1,25 +1,27 @@
 """Settings shared by every environment: everything comes from the environment (CONTRACT.md)."""
 
-import os
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parents[3]
-VAR_DIR = BASE_DIR / "var"
+from oncall.config.secret import development_secret_key
 
 env = environ.Env()
 
+BASE_DIR = Path(__file__).resolve().parents[3]
+# What the embedded default keeps on disk: its key, SQLite file, broker folders, beat schedule.
+VAR_DIR = Path(env.str("PLANTAO_VAR_DIR", default=str(BASE_DIR / "var")))
+
 DEBUG = env.bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "plantao-dev-only-secret-key-never-use-in-production"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-# A key that did not come from the environment is known to whoever reads the source: the web
-# tier then serves on loopback addresses only (oncall/config/web.py, oncall/config/gates.py).
-SECRET_KEY_IS_DEVELOPMENT = "SECRET_KEY" not in os.environ
+SECRET_KEY = env.str("SECRET_KEY", default="")
+# True when the key is the embedded default's own (made under var/), not one from the environment.
+SECRET_KEY_IS_DEVELOPMENT = not SECRET_KEY
+if SECRET_KEY_IS_DEVELOPMENT:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = development_secret_key(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
@@ -70,7 +72,7 @@ TEMPLATES = [
 
 
 def _database_url() -> str:
-    url = env.str("DATABASE_URL", default="sqlite:///var/plantao.sqlite3")
+    url = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'plantao.sqlite3'}")
     # A relative SQLite path is relative to the project, not to wherever the process started.
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/"):
@@ -114,7 +116,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
