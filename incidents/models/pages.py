@@ -84,3 +84,18 @@ class Page(models.Model):
     def reference(self) -> str:
         """Return the id channels and providers know this page by."""
         return f"page-{self.pk}"
+
+
+class EmailLinkKey(models.Model):
+    """The secret an e-mail page's action links carry, stored only as its SHA-256 digest.
+
+    One per e-mail sent for a page: a page tried again gets a new e-mail with a new key, and the
+    links of an earlier attempt that did arrive keep working.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="email_link_keys")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"link key of page {self.page_id}"

@@ -1,6 +1,9 @@
-"""The acknowledge and resolve links in an e-mail page: signed, expiring, and good for one act.
+"""The acknowledge and resolve links in an e-mail page: secret, signed, expiring, good for one act.
 
-A link carries the page and the action, signed with SECRET_KEY, and works for LINK_LIFETIME.
+A link carries the page, the action and a random secret made for that e-mail, signed with
+SECRET_KEY, and works for LINK_LIFETIME. Only the secret's SHA-256 digest is stored (it is
+random and long, so a plain hash is enough), so neither the signing key alone nor a copy of the
+database is enough to make a link that works.
 An acknowledge link works only while nobody has acknowledged the incident since the page was
 sent (an acknowledgement that later timed out still counts), a resolve link only while the
 incident is open. So each link acts at most once, with no table of used links to keep.
@@ -8,13 +11,16 @@ incident is open. So each link acts at most once, with no table of used links to
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 
-from incidents.models import Incident, Page, TimelineEntry
+from incidents.models import EmailLinkKey, Incident, Page, TimelineEntry
 
 SALT = "plantao.email-action"
 LINK_LIFETIME = timedelta(hours=24)
@@ -36,10 +42,36 @@ class Link:
     action: str
 
 
-def action_url(page: Page, action: str) -> str:
-    """Return the link that does `action` to the incident of `page` (an e-mail page)."""
-    token = signing.dumps({"p": page.pk, "a": action}, salt=SALT, compress=False)
-    return f"{settings.PUBLIC_URL}/email/{token}/"
+NOT_OURS = "This link is not one Plantão sent, or it was cut short."
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def action_urls(page: Page, *, now: datetime) -> dict[str, str]:
+    """Return the acknowledge and resolve links of one e-mail for `page`, by action.
+
+    Each call makes a new secret (kept only as its digest), shared by that e-mail's links.
+    """
+    secret = secrets.token_urlsafe(32)
+    EmailLinkKey.objects.create(page=page, digest=_digest(secret), created_at=now)
+    urls = {}
+    for action in ACTIONS:
+        token = signing.dumps({"p": page.pk, "a": action, "k": secret}, salt=SALT, compress=False)
+        urls[action] = f"{settings.PUBLIC_URL}/email/{token}/"
+    return urls
+
+
+def _secret_matches(page: Page, secret) -> bool:
+    if not isinstance(secret, str) or not secret:
+        return False
+    offered = _digest(secret)
+    found = False
+    # Every key of the page is compared, in constant time, whatever matched before.
+    for digest in page.email_link_keys.values_list("digest", flat=True):
+        found |= hmac.compare_digest(digest, offered)
+    return found
 
 
 def link_read(token: str, *, now: datetime) -> Link:
@@ -49,14 +81,14 @@ def link_read(token: str, *, now: datetime) -> Link:
     except signing.SignatureExpired as error:
         raise LinkInvalid("This link has expired; links in a page work for 24 hours.") from error
     except signing.BadSignature as error:
-        raise LinkInvalid("This link is not one Plantão sent, or it was cut short.") from error
+        raise LinkInvalid(NOT_OURS) from error
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+        raise LinkInvalid(NOT_OURS)
     page = (
-        Page.objects.select_related("incident", "person")
-        .filter(pk=data.get("p"), kind="email")
-        .first()
+        Page.objects.select_related("incident", "person").filter(pk=data["p"], kind="email").first()
     )
-    if page is None or data.get("a") not in ACTIONS:
-        raise LinkInvalid("This link is not one Plantão sent, or it was cut short.")
+    if page is None or data.get("a") not in ACTIONS or not _secret_matches(page, data.get("k")):
+        raise LinkInvalid(NOT_OURS)
     incident = page.incident
     if not incident.is_open:
         raise LinkInvalid(f"#{incident.number} is already resolved.")

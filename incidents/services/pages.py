@@ -156,14 +156,15 @@ def pages_send_created(pages: Iterable[Page], *, now: datetime) -> None:
             _deliver(page, now=now)
 
 
-def _message(page: Page) -> Message:
+def _message(page: Page, *, now: datetime) -> Message:
     incident = page.incident
     words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
     if page.kind == "email":
+        urls = email_links.action_urls(page, now=now)
         body = render.page_email(
             **words,
-            acknowledge_url=email_links.action_url(page, email_links.ACKNOWLEDGE),
-            resolve_url=email_links.action_url(page, email_links.RESOLVE),
+            acknowledge_url=urls[email_links.ACKNOWLEDGE],
+            resolve_url=urls[email_links.RESOLVE],
         )
     else:
         body = render.page_sms(**words)
@@ -210,7 +211,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         if turn is not None:
             return _defer(page, until=turn, now=now)
     channel = channel_for(page.kind)
-    message = _message(page)
+    message = _message(page, now=now)
     pace = channel.pace(message)
     if pace is not None and not held:
         start = pacing.pace_reserve(pace, now=now)
@@ -373,7 +374,9 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
     page = Page.objects.select_related("incident", "person").get(pk=page_id)
     channel = channel_for(page.kind)
     try:
-        known = channel.lookup(page.reference, message=_message(page), since=page.created_at)
+        known = channel.lookup(
+            page.reference, message=_message(page, now=now), since=page.created_at
+        )
     except LookupUnsupported:
         return page_failed(
             page=page, reason="outcome unknown and the channel cannot tell; not repeated", now=now

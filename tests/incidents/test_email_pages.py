@@ -1,16 +1,18 @@
 """E-mail pages: sent through Django's mail framework, with acknowledge and resolve links that
 are signed, expire, ask to confirm, and act once."""
 
+import hashlib
 import re
 import smtplib
 import time
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.mail.backends.base import BaseEmailBackend
 
 from incidents.models import Incident, TimelineEntry
+from incidents.services import email_links
 from incidents.services.incidents import incident_unacknowledge
 from oncall.channels.base import ChannelError, Message
 from oncall.channels.email import EmailChannel
@@ -123,3 +125,47 @@ def test_a_refused_recipient_fails_and_an_unreachable_server_is_retried(settings
     with pytest.raises(ChannelError) as unreachable:
         EmailChannel().send(message)
     assert unreachable.value.retryable is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({}, id="signature-only"),  # what the links were before they carried a secret
+        pytest.param({"k": "guessed-secret"}, id="guessed-secret"),
+        pytest.param({"k": ["x"]}, id="malformed-secret"),
+    ],
+)
+def test_a_link_signed_with_the_right_key_but_without_the_pages_secret_does_nothing(
+    client, emailed, payload
+):
+    incident, _, links = emailed
+    page = incident.pages.get(kind="email")
+    for action in ("acknowledge", "resolve"):
+        token = signing.dumps(
+            {"p": page.pk, "a": action, **payload}, salt=email_links.SALT, compress=False
+        )
+        shown = client.get(f"/email/{token}/")
+        assert shown.status_code == 410 and "not one Plantão sent" in shown.content.decode()
+        refused = client.post(f"/email/{token}/")
+        assert refused.status_code == 410 and "not one Plantão sent" in refused.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == "triggered"
+    assert not incident.timeline.filter(
+        kind__in=[TimelineEntry.Kind.ACKNOWLEDGED, TimelineEntry.Kind.RESOLVED]
+    ).exists()
+    # The genuine link, with its secret, still works.
+    assert client.post(links["Resolve"]).status_code == 200
+    assert Incident.objects.get(pk=incident.pk).status == "resolved"
+
+
+@pytest.mark.django_db
+def test_the_link_secret_is_stored_only_as_a_digest(emailed):
+    incident, message, _ = emailed
+    page = incident.pages.get(kind="email")
+    (key,) = page.email_link_keys.all()
+    tokens = re.findall(r"/email/([^/\s]+)/", message.body)
+    secrets = {signing.loads(t, salt=email_links.SALT)["k"] for t in tokens}
+    (secret,) = secrets  # one secret for the e-mail's two links
+    assert key.digest == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in key.digest
