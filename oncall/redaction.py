@@ -1,27 +1,79 @@
-"""Keep secrets that live in URL paths (calendar, integration and e-mail action tokens) out of
-every log."""
+"""Keep secrets out of every log: tokens in URL paths and bodies, provider tokens, the keys the
+process is configured with, in messages, their arguments and exception tracebacks alike."""
+
+from __future__ import annotations
 
 import logging
 import re
 
-# /ical/<token>.ics, /integrations/<kind>/<token>/ and /email/<token>/ carry their secret in
-# the path.
-SECRET_IN_PATH = re.compile(r"(/ical/|/email/|/integrations/[^/\s]+/)[^/\s?.\"']+")
-REDACTED = r"\1[redacted]"
+from django.conf import settings
+
+REDACTED = "[redacted]"
+
+# Each pattern keeps its first group (what the secret is) and replaces the rest.
+PATTERNS = (
+    # /ical/<token>.ics, /integrations/<kind>/<token>/ and /email/<token>/ carry their secret in
+    # the path.
+    re.compile(r"(/ical/|/email/|/integrations/[^/\s]+/)[^/\s?.\"'<>]+"),
+    # A PagerDuty event names its integration token in the body.
+    re.compile(r"""(["']?routing_key["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""),
+    # Slack tokens (bot, user, app, refresh).
+    re.compile(r"\b(xox[a-z]-|xapp-|xoxe\.xox[a-z]-)[A-Za-z0-9-]+"),
+    # Credentials in headers: API tokens, and Basic auth (which holds Twilio's auth token).
+    re.compile(r"(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    # A password in a URL (DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL).
+    re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)"),
+)
+
+# Settings whose values are secrets wherever they appear. Short values are left alone: cutting
+# every "x" out of a log helps nobody.
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_AUTH_TOKEN_PREVIOUS",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "EMAIL_HOST_PASSWORD",
+)
+MIN_SECRET_LENGTH = 8
+
+
+def _configured_secrets() -> list[str]:
+    if not settings.configured:
+        return []
+    values = (getattr(settings, name, "") for name in SECRET_SETTINGS)
+    return [v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH]
 
 
 def redact(text: str) -> str:
-    """Return `text` with every secret path segment replaced by [redacted]."""
-    return SECRET_IN_PATH.sub(REDACTED, text)
+    """Return `text` with every secret it holds replaced by [redacted]."""
+    for pattern in PATTERNS:
+        text = pattern.sub(rf"\1{REDACTED}", text)
+    for secret in _configured_secrets():
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 class RedactSecrets(logging.Filter):
-    """A logging filter that redacts secret path segments from the message and its arguments."""
+    """A logging filter that redacts the message (with its arguments merged in), the exception
+    text and the stack of every record it sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(str(record.msg))
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # A broken format: the handler reports it; still redact what is there.
+            record.msg = redact(str(record.msg))
+        else:
+            # Merged, so arguments of any type (URLs, requests, exceptions) are redacted too.
+            record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Formatters print exc_text when it is set; this one is clean.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "path"):
             # Django's error reports print the request; give them nothing secret to print.

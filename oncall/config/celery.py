@@ -3,9 +3,32 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oncall.config.settings.local")
 
 app = Celery("plantao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def logging_configure(loglevel=None, **kwargs):
+    """Log the worker and the scheduler through Django's LOGGING, redaction included.
+
+    Left to itself Celery replaces the root logger's handlers with its own, which carry no
+    filter: pages logged by the console channel, with their e-mail links, would reach the log.
+    """
+    from logging import getLogger
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+    if loglevel:
+        getLogger().setLevel(loglevel)
+    if app.conf.worker_redirect_stdouts:
+        # What is printed (Django's console e-mail backend writes whole messages to stdout)
+        # goes through the same redacting handler; Celery does this itself only when it
+        # sets up logging.
+        app.log.redirect_stdouts(app.conf.worker_redirect_stdouts_level)

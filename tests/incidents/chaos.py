@@ -92,7 +92,9 @@ class Fleet:
         self.processes[name] = process
         return process
 
-    def worker(self, name: str, *, concurrency: int = 2) -> subprocess.Popen:
+    def worker(
+        self, name: str, *, concurrency: int = 2, loglevel: str = "WARNING"
+    ) -> subprocess.Popen:
         """Start a prefork worker called `name` with `concurrency` pool processes."""
         return self._start(
             name,
@@ -104,21 +106,21 @@ class Fleet:
             "--pool",
             "prefork",
             "--loglevel",
-            "WARNING",
+            loglevel,
             # Start fast and keep the broker to the tasks: no cluster chatter between workers.
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
         )
 
-    def beat(self, name: str) -> subprocess.Popen:
+    def beat(self, name: str, *, loglevel: str = "WARNING") -> subprocess.Popen:
         """Start a scheduler with its own schedule file, as on a second machine."""
         schedule = str(self.logs / f"{name}-schedule")
         return self._start(
             name,
             "beat",
             "--loglevel",
-            "WARNING",
+            loglevel,
             "--schedule",
             schedule,
             env={"CELERY_BEAT_SCHEDULE_FILENAME": schedule},
