@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from incidents.models import (
     Alert,
+    EmailLinkKey,
     EscalationPolicy,
     EscalationStep,
     EscalationTarget,
@@ -127,6 +128,21 @@ class PageAdmin(admin.ModelAdmin):
     list_display = ["incident", "person", "kind", "state", "due_at", "sent_at", "interruption"]
     list_filter = ["state", "kind", "interruption"]
     list_select_related = ["incident", "person"]
+
+
+@admin.register(EmailLinkKey)
+class EmailLinkKeyAdmin(admin.ModelAdmin):
+    """Read-only: a key is the digest of a secret sent by e-mail; deleting one voids its links."""
+
+    list_display = ["page", "created_at"]
+    list_select_related = ["page__incident", "page__person"]
+    readonly_fields = ["page", "digest", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TimelineEntry)
