@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
     "oncall",
     "incidents",
 ]
@@ -50,7 +51,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "oncall.lockout.LockoutBackend",  # refuses a locked-out username + address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins (oncall/lockout.py): five for one username from one address lock that pair
+# out, five minutes the first time, doubling each further time, at most four hours.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "oncall.lockout.cool_off"
+AXES_HANDLER = "oncall.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "oncall.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per lockout: how the next one grows
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "oncall.config.urls"
 WSGI_APPLICATION = "oncall.config.wsgi.application"
