@@ -4,7 +4,7 @@ import socket
 
 from celery import shared_task
 
-from oncall import clock, handoffs, notices, verification
+from oncall import clock, handoffs, notices, replays, verification
 from oncall.models import Heartbeat
 
 PIPELINE = "pipeline"
@@ -31,3 +31,9 @@ def shift_notices() -> None:
 def contact_verification_send(method_id: int) -> None:
     """Send a new contact method its verification code."""
     verification.verification_send(method_id=method_id)
+
+
+@shared_task(ignore_result=True)
+def signed_requests_purge() -> None:
+    """Forget the signed Twilio and Slack requests too old to be replayed."""
+    replays.signed_requests_purge(now=clock.now())

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 
 from incidents import replies, voice
 from incidents.models import Incident, Page
 from incidents.services.bundles import bundle_pages
 from incidents.services.incidents import incident_acknowledge, incident_resolve
+from oncall import replays
 from oncall.models import Membership, Person
 from oncall.verification import verification_by_reply
 
@@ -70,6 +72,21 @@ def _incidents_for(person: Person, number: str, named: int | None) -> list[Incid
         .select_related("service")
         .distinct()
     )
+
+
+def sms_reply_once(*, message_sid: str, from_number: str, text: str, now: datetime) -> str | None:
+    """Act on the SMS reply `message_sid` unless it was handled before; return the answer to
+    send back, or None for a replay (or Twilio's retry of a request we already answered).
+
+    The MessageSid is taken in the transaction of the act: if acting fails, Twilio's retry acts.
+    Every SMS webhook from Twilio carries one, and its signature covers it, so it cannot be
+    stripped from a captured request; a request without one was not sent by Twilio's SMS
+    webhook and is acted on as before.
+    """
+    with transaction.atomic():
+        if message_sid and not replays.twilio_message_take(message_sid=message_sid, now=now):
+            return None
+        return sms_reply(from_number=from_number, text=text, now=now)
 
 
 def sms_reply(*, from_number: str, text: str, now: datetime) -> str:

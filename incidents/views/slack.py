@@ -1,8 +1,9 @@
 """Slack's requests to us (CONTRACT.md): slash commands and Block Kit button presses.
 
 Each must carry Slack's v0 signature of its body, made within five minutes; anything else gets
-403 and changes nothing. Slack gives up after three seconds: each request is a few queries, and
-whatever needs Slack's API is queued (incidents.services.slack).
+403 and changes nothing. Each signed request acts once: a replay of it gets an empty 200.
+Slack gives up after three seconds: each request is a few queries, and whatever needs Slack's
+API is queued (incidents.services.slack).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,6 +21,7 @@ from incidents.slack import commands
 from incidents.views.ingest import BodyTooLarge, request_body
 from oncall import clock
 from oncall.channels.slack import signature_valid, timestamp_fresh
+from oncall.replays import slack_request_take
 
 
 def _refused(status: int, code: str, message: str) -> JsonResponse:
@@ -44,11 +47,22 @@ def slack_signed(view):
             secret=settings.SLACK_SIGNING_SECRET,
         ):
             return _refused(403, "bad_signature", "Missing or wrong X-Slack-Signature.")
-        if not timestamp_fresh(timestamp=timestamp, now=clock.now()):
+        now = clock.now()
+        if not timestamp_fresh(timestamp=timestamp, now=now):
             return _refused(
                 403, "stale_request", "X-Slack-Request-Timestamp is more than 300 s from now."
             )
-        return view(request, *args, **kwargs)
+        # The signature is taken in the transaction of what the request does, so that of two
+        # copies (a replay, a double submit) one acts; a refusal (4xx) keeps nothing, not even
+        # the signature.
+        with transaction.atomic():
+            signature = request.META["HTTP_X_SLACK_SIGNATURE"]
+            if not slack_request_take(signature=signature, timestamp=int(timestamp), now=now):
+                return HttpResponse(status=200)  # handled already: Slack shows nothing
+            response = view(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
 
     return checked
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
 from incidents.services.bundles import bundle_status
-from incidents.services.responses import sms_reply, voice_answer
+from incidents.services.responses import sms_reply_once, voice_answer
 from incidents.views.ingest import MAX_BODY_BYTES
 from oncall import clock
 from oncall.channels.twilio import signature_valid
@@ -49,12 +49,17 @@ def twilio_signed(view):
 
 @twilio_signed
 def sms_receive(request):
-    """An SMS reply: act on it, and answer by SMS with what happened (TwiML)."""
-    answer = sms_reply(
-        from_number=request.POST.get("From", ""), text=request.POST.get("Body", ""), now=clock.now()
+    """An SMS reply: act on it, and answer by SMS with what happened (TwiML); a replayed one
+    gets an empty answer and changes nothing."""
+    answer = sms_reply_once(
+        message_sid=request.POST.get("MessageSid", ""),
+        from_number=request.POST.get("From", ""),
+        text=request.POST.get("Body", ""),
+        now=clock.now(),
     )
     twiml = MessagingResponse()
-    twiml.message(answer)
+    if answer is not None:
+        twiml.message(answer)
     return HttpResponse(str(twiml), content_type="text/xml")
 
 

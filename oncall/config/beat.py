@@ -25,4 +25,10 @@ SCHEDULE = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": SWEEP_SECONDS},
     },
+    # Forget the Twilio MessageSids and Slack signatures no replay could still match.
+    "signed-requests-purge": {
+        "task": "oncall.tasks.signed_requests_purge",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }

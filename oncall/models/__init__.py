@@ -4,6 +4,7 @@ from .heartbeats import Heartbeat
 from .notices import ShiftNotice
 from .pacing import SendPace
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
+from .replays import SignedRequest
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Person",
     "Schedule",
     "SendPace",
+    "SignedRequest",
     "ShiftNotice",
     "Team",
 ]
