@@ -19,7 +19,7 @@ def _finite(text: str) -> float:
     return number
 
 
-def _unstorable(value: object) -> str | None:
+def unstorable(value: object) -> str | None:
     """Say why PostgreSQL would refuse a string inside `value` (SQLite would not), or None."""
     stack = [value]
     while stack:
@@ -57,7 +57,7 @@ def json_decode(raw: bytes) -> object:
     except (ValueError, RecursionError) as error:
         problem = f"not valid JSON: {error or 'nested too deeply'}"
         raise InvalidPayload(f"The body is {problem}.", {"body": problem}) from error
-    problem = _unstorable(value)
+    problem = unstorable(value)
     if problem:
         raise InvalidPayload(f"The body {problem}.", {"body": problem})
     return value

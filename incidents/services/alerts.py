@@ -151,6 +151,7 @@ def alerts_ingest(
     *, integration: Integration, events: list[AlertEvent], now: datetime
 ) -> list[IngestResult]:
     """Store `events` from `integration` and apply them to incidents, in order, all or nothing.
+    An acknowledge or resolve for a key with no open incident is answered but not stored.
 
     Consecutive triggers are taken together: a batch of a hundred new alerts is three INSERTs.
     """
@@ -202,6 +203,9 @@ def alerts_ingest(
                 received_at=now,
             )
             for (event, key), incident_id in zip(keyed, incident_of, strict=True)
+            # An acknowledge or resolve that matches no open incident changed nothing: keeping
+            # it would only be an orphan row (PagerDuty, too, accepts it and forgets it).
+            if incident_id is not None
         ),
     )
     seen = integration.last_seen_at

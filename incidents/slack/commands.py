@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from incidents.ingest.body import unstorable
 from oncall.channels import slack_blocks as slack
 
 ONCALL, LIST, DECLARE, HELP = "oncall", "list", "declare", "help"
@@ -76,13 +77,17 @@ def _declaration(rest: str) -> Command:
 
 def press(payload: str) -> Press | None:
     """Read an interaction payload (the `payload` form field): the button pressed, or None when
-    it is no press of ours (another kind of interaction). Raise InvalidPayload when malformed."""
+    it is no press of ours (another kind of interaction, another app's button). Raise
+    InvalidPayload, naming the field, when it is malformed."""
     try:
         data = json.loads(payload)
     except ValueError as error:
         raise InvalidPayload("The payload field is not JSON.") from error
     if not isinstance(data, dict):
         raise InvalidPayload("The payload is not a JSON object.")
+    problem = unstorable(data)
+    if problem:
+        raise InvalidPayload(f"The payload {problem}.")
     if data.get("type") != "block_actions":
         return None
     user = data.get("user")
@@ -90,8 +95,13 @@ def press(payload: str) -> Press | None:
     if not isinstance(user_id, str) or not user_id:
         raise InvalidPayload("The payload names no user.")
     actions = data.get("actions")
-    for action in actions if isinstance(actions, list) else []:
-        if not isinstance(action, dict) or action.get("action_id") not in BUTTONS:
+    for index, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(action, dict):
+            continue
+        if not isinstance(action.get("action_id"), str):
+            # Slack always sends one; a list or an object here is no press of anyone's.
+            raise InvalidPayload(f"actions[{index}].action_id must be a string.")
+        if action["action_id"] not in BUTTONS:
             continue
         value = action.get("value")
         if isinstance(value, str) and VALUE.fullmatch(value):

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from incidents.ingest import alertmanager, grafana, pagerduty, webhook
 from incidents.ingest.base import InvalidPayload
-from incidents.ingest.body import json_decode
+from incidents.ingest.body import json_decode, unstorable
 from incidents.models import Integration
 from incidents.services.alerts import alerts_ingest
 from incidents.services.integrations import heartbeat_ping, integration_authenticate
@@ -34,6 +34,16 @@ UNKNOWN_INTEGRATION = (
 
 class BodyTooLarge(Exception):
     pass
+
+
+def form_unstorable(fields) -> str | None:
+    """Say which form field holds what PostgreSQL cannot store (a NUL), or None; signed
+    requests are checked too: the signature proves who sent them, not that they are sane."""
+    for name, values in fields.lists():
+        problem = next(filter(None, map(unstorable, values)), None)
+        if problem:
+            return f"The field {name} {problem}."
+    return None
 
 
 def request_body(request) -> bytes:

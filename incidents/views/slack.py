@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from incidents.services.slack import slack_command, slack_press
 from incidents.slack import commands
-from incidents.views.ingest import BodyTooLarge, request_body
+from incidents.views.ingest import BodyTooLarge, form_unstorable, request_body
 from oncall import clock
 from oncall.channels.slack import signature_valid, timestamp_fresh
 from oncall.replays import slack_request_take
@@ -52,6 +52,9 @@ def slack_signed(view):
             return _refused(
                 403, "stale_request", "X-Slack-Request-Timestamp is more than 300 s from now."
             )
+        problem = form_unstorable(request.POST)
+        if problem:
+            return _refused(400, "invalid_request", problem)
         # The signature is taken in the transaction of what the request does, so that of two
         # copies (a replay, a double submit) one acts; a refusal (4xx) keeps nothing, not even
         # the signature.

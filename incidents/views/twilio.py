@@ -15,7 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from incidents.services.bundles import bundle_status
 from incidents.services.responses import sms_reply_once, voice_answer
-from incidents.views.ingest import MAX_BODY_BYTES
+from incidents.views.ingest import MAX_BODY_BYTES, form_unstorable
 from oncall import clock
 from oncall.channels.twilio import signature_valid
 
@@ -42,6 +42,9 @@ def twilio_signed(view):
             tokens=tokens,
         ):
             return _refused(403, "bad_signature", "Missing or wrong X-Twilio-Signature.")
+        problem = form_unstorable(request.POST)
+        if problem:
+            return _refused(400, "invalid_request", problem)
         return view(request, *args, **kwargs)
 
     return checked
