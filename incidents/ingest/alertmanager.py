@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from .base import AlertEvent, InvalidPayload
 from .fields import DEDUP_KEY_MAX, Problems, title_cut, web_link
+from .text import event_clean
 
 VERSION = "4"
 ACTIONS = {"firing": "trigger", "resolved": "resolve"}
@@ -140,12 +141,12 @@ def group_alerts(body: object, *, version: str, source: str) -> list:
 def alert_events(
     alerts: list, *, source: str, build: Callable[[object, str], AlertEvent] = alert_event
 ) -> list[AlertEvent]:
-    """Build one event per alert, or raise one InvalidPayload naming every bad field."""
+    """Build one clean event per alert, or raise one InvalidPayload naming every bad field."""
     events = []
     problems = Problems(source)
     for index, alert in enumerate(alerts):
         try:
-            events.append(build(alert, f"alerts[{index}]"))
+            events.append(event_clean(build(alert, f"alerts[{index}]")))
         except InvalidPayload as error:
             problems.merge(error)
     problems.raise_any()

@@ -17,6 +17,7 @@ from .fields import (
     title_cut,
     web_link,
 )
+from .text import event_clean
 
 ROUTING_KEY_LENGTH = 32
 EVENT_ACTIONS = ("trigger", "acknowledge", "resolve")
@@ -165,13 +166,15 @@ def parse(body: object) -> AlertEvent:
         raise InvalidPayload("Event object is invalid", shown)
 
     severity = payload.get("severity")
-    return AlertEvent(
-        action=action,
-        dedup_key=dedup_key,
-        title=title_cut(payload.get("summary") or ""),
-        severity=severity if severity in SEVERITIES else "error",
-        details=_details(body, payload),
-        source_url=web_link(body.get("client_url")),
-        # Never keep the routing key: it is the integration's secret.
-        payload={key: value for key, value in body.items() if key != "routing_key"},
+    return event_clean(
+        AlertEvent(
+            action=action,
+            dedup_key=dedup_key,
+            title=title_cut(payload.get("summary") or ""),
+            severity=severity if severity in SEVERITIES else "error",
+            details=_details(body, payload),
+            source_url=web_link(body.get("client_url")),
+            # Never keep the routing key: it is the integration's secret.
+            payload={key: value for key, value in body.items() if key != "routing_key"},
+        )
     )

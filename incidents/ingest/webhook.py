@@ -7,6 +7,7 @@ import json
 
 from .base import AlertEvent, InvalidPayload
 from .fields import DEDUP_KEY_MAX, SEVERITIES, TITLE_MAX, Problems
+from .text import event_clean
 
 ACTIONS = {"firing": "trigger", "resolved": "resolve"}
 
@@ -56,11 +57,13 @@ def parse(body: object) -> AlertEvent:
         problems.add("details", "must be an object")
     problems.raise_any()
 
-    return AlertEvent(
-        action=ACTIONS[status],
-        dedup_key=dedup_key,
-        title=" ".join(title.split()) if title else "",
-        severity=severity,
-        details=details,
-        payload=body,
+    return event_clean(
+        AlertEvent(
+            action=ACTIONS[status],
+            dedup_key=dedup_key,
+            title=title or "",
+            severity=severity,
+            details=details,
+            payload=body,
+        )
     )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from incidents.ingest.text import line_clean
 from incidents.models import Incident, Service, TimelineEntry
 from incidents.models.choices import Severity
 from incidents.services.doorbell import ring_engine
@@ -29,7 +30,7 @@ def incident_declare(
 
     Someone declaring an incident wants the on-call paged, so it is critical unless told.
     """
-    title = " ".join(title.split())
+    title = line_clean(title)  # as an alert's: no escapes, overrides or invisible characters
     if not title:
         raise ValidationError({"title": "An incident needs a title."})
     timeout = service.auto_resolve_minutes
