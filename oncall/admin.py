@@ -15,6 +15,7 @@ from oncall.models import (
     Schedule,
     SendPace,
     ShiftNotice,
+    SignedRequest,
     Team,
 )
 from oncall.verification import VERIFIABLE, verification_request
@@ -218,4 +219,18 @@ class HandoffSummaryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # A record says a summary went (or is going): made by the scheduler only.
+        return False
+
+
+@admin.register(SignedRequest)
+class SignedRequestAdmin(admin.ModelAdmin):
+    list_display = ["source", "key", "taken_at", "expires_at"]
+    list_filter = ["source"]
+    readonly_fields = ["source", "key", "taken_at", "expires_at"]
+
+    def has_add_permission(self, request):
+        # A row says a request acted; only that request makes one.
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
