@@ -21,7 +21,16 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
+# Every task the incidents app queues by name, here and only here: a test checks each one is a
+# registered task, so a renamed task fails the suite rather than a page at run time.
 ENGINE = "incidents.tasks.engine_run"
+ESCALATE = "incidents.tasks.escalation_fire"
+SEND = "incidents.tasks.page_send"
+RECONCILE = "incidents.tasks.page_reconcile"
+SLACK_POST = "incidents.slack.tasks.slack_incident_post"
+SLACK_UPDATE = "incidents.slack.tasks.slack_incident_update"
+SLACK_RESPOND = "incidents.slack.tasks.slack_respond"
+TASKS = (ENGINE, ESCALATE, SEND, RECONCILE, SLACK_POST, SLACK_UPDATE, SLACK_RESPOND)
 # Never ask the broker to hold a message longer than this: well inside any visibility timeout,
 # so an ETA task is never redelivered early. Later work is left to the sweep.
 MAX_COUNTDOWN = timedelta(seconds=60)
@@ -29,11 +38,16 @@ BELL_SECONDS = 0.05  # one engine ring per slice of time, per cache (shared: Red
 BELL_MARGIN = 0.02  # start after the slice, allowing for clocks of machines a little apart
 
 
-def _send(task: str, object_id: int | None, countdown: float) -> None:
+def publish(task: str, args: list, countdown: float | None = None) -> None:
+    """Queue `task(*args)` now, through its registered task (so a test app running tasks
+    eagerly runs it at once, as a worker would), or by name if this process does not know it."""
     from oncall.config.celery import app
 
-    args = [] if object_id is None else [object_id]
-    app.send_task(task, args=args, countdown=max(0.0, countdown) or None)
+    app.signature(task, args=args).apply_async(countdown=countdown)
+
+
+def _send(task: str, object_id: int | None, countdown: float) -> None:
+    publish(task, [] if object_id is None else [object_id], max(0.0, countdown) or None)
 
 
 def ring(task: str, object_id: int, *, due_at: datetime, now: datetime) -> bool:

@@ -19,9 +19,9 @@ from django.db.models import F, Q
 
 from incidents import escalation
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
-from incidents.services.doorbell import ENGINE, ring_now
-from incidents.services.incidents import ESCALATE, escalation_schedule
-from incidents.services.pages import SEND, PageRequest, pages_create_many, pages_send_created
+from incidents.services.doorbell import ENGINE, ESCALATE, RECONCILE, SEND, ring_now
+from incidents.services.incidents import escalation_schedule
+from incidents.services.pages import PageRequest, pages_create_many, pages_send_created
 from incidents.services.policies import policy_snapshot
 from incidents.services.slack_channel import slack_incidents_announce
 from incidents.services.targets import targets_resolve
@@ -29,7 +29,6 @@ from oncall import selectors
 
 log = logging.getLogger(__name__)
 
-RECONCILE = "incidents.tasks.page_reconcile"
 LOOKAHEAD = timedelta(seconds=10)  # the sweep rings what falls due before its next run
 SWEEP_BATCH = 500
 FIRE_BATCH = 10  # steps an engine run fires in one transaction before sending their pages

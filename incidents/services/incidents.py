@@ -10,13 +10,11 @@ from django.db import transaction
 from django.db.models import Max
 
 from incidents.models import Incident, Page, Responder, TimelineEntry
-from incidents.services.doorbell import ring
+from incidents.services.doorbell import ESCALATE, ring
 from incidents.services.pages import pages_create
 from incidents.services.slack_channel import slack_incident_changed
 from incidents.services.timeline import timeline_add
 from oncall.models import Person
-
-ESCALATE = "incidents.tasks.escalation_fire"
 
 
 def _pages_cancel(incident_id: int) -> int:

@@ -19,7 +19,7 @@ from django.db.models.constants import OnConflict
 from incidents import render
 from incidents.models import Incident, Page, TimelineEntry
 from incidents.services import email_links, noise
-from incidents.services.doorbell import MAX_COUNTDOWN, ring
+from incidents.services.doorbell import MAX_COUNTDOWN, SEND, ring
 from incidents.services.timeline import timeline_add
 from oncall import clock, fatigue, pacing
 from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
@@ -28,7 +28,6 @@ from oncall.models import NotificationRule, Person
 
 log = logging.getLogger(__name__)
 
-SEND = "incidents.tasks.page_send"
 MAX_SEND_ATTEMPTS = 4  # a page the provider turns away for now is tried this often in all
 RETRY_BACKOFF = timedelta(seconds=5)  # then 10 s, 20 s
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from incidents.models import Incident, Service
 from incidents.services.declare import incident_declare
+from incidents.services.doorbell import SLACK_RESPOND, publish
 from incidents.services.incidents import (
     incident_acknowledge,
     incident_escalate_now,
@@ -28,7 +29,7 @@ from incidents.slack import commands, messages
 from oncall import selectors
 from oncall.models import Person, Schedule, Team
 
-RESPOND = "incidents.slack.tasks.slack_respond"
+RESPOND = SLACK_RESPOND
 LIST_LIMIT = 20
 ACTS = {
     commands.ACKNOWLEDGE: incident_acknowledge,
@@ -152,6 +153,4 @@ def _declare(command: commands.Command, user_id: str, now: datetime) -> Answer:
 
 
 def _publish(task: str, args: list) -> None:
-    from oncall.config.celery import app
-
-    app.send_task(task, args=args)
+    publish(task, args)

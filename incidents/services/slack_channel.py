@@ -16,15 +16,14 @@ from datetime import datetime
 
 from incidents.models import Incident, Page
 from incidents.models.choices import Source
-from incidents.services.doorbell import ring
+from incidents.services.doorbell import SLACK_POST, SLACK_UPDATE, ring
 from incidents.slack import messages
 from oncall.channels.base import ChannelError, OutcomeUnknown
 from oncall.channels.registry import slack_channel, slack_configured
 
 log = logging.getLogger(__name__)
 
-POST = "incidents.slack.tasks.slack_incident_post"
-UPDATE = "incidents.slack.tasks.slack_incident_update"
+POST, UPDATE = SLACK_POST, SLACK_UPDATE
 POSTING = "-"  # slack_ts while the post is on its way, or when its outcome is unknown
 UPDATE_ROUNDS = 3  # an update made stale by a change meanwhile is made again, this often at most
 BY_SOURCE = {Source.INTEGRATION: "monitoring", Source.SYSTEM: "Plantão"}
