@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from oncall import clock
 from oncall.channels.base import ChannelError, Message, OutcomeUnknown
@@ -106,13 +107,16 @@ def verification_check(*, method: ContactMethod, code: str, now: datetime) -> bo
     expires = method.verification_expires_at
     if not method.verification_digest or expires is None or now >= expires:
         return False
-    if method.verification_attempts >= MAX_ATTEMPTS:
+    # Take a try before the code is judged, in one conditional UPDATE: of any number of guesses
+    # at once, from any number of workers, only MAX_ATTEMPTS are ever judged.
+    if not ContactMethod.objects.filter(
+        pk=method.pk,
+        verification_digest=method.verification_digest,
+        verification_attempts__lt=MAX_ATTEMPTS,
+    ).update(verification_attempts=F("verification_attempts") + 1):
         return False
+    method.verification_attempts = min(method.verification_attempts + 1, MAX_ATTEMPTS)
     if not hmac.compare_digest(method.verification_digest, _digest(method, code.strip())):
-        ContactMethod.objects.filter(pk=method.pk).update(
-            verification_attempts=method.verification_attempts + 1
-        )
-        method.verification_attempts += 1
         return False
     method.verified_at = now
     method.verification_digest = ""

@@ -15,6 +15,7 @@ from oncall.verification import (
     verification_check,
     verification_start,
 )
+from tests.incidents.test_chaos import concurrently
 
 T0 = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)
 CODE = re.compile(r"code is (\d{6})\.")
@@ -172,3 +173,33 @@ def test_a_verified_number_verifies_its_calls_too(method, settings):
     assert verification_check(method=method, code=code_sent(settings), now=T0)
     assert ContactMethod.objects.get(pk=voice.pk).verified_at == T0
     assert ContactMethod.objects.get(pk=other.pk).verified_at is None
+
+
+@pytest.fixture
+def method_committed(transactional_db, settings, tmp_path):
+    """The method of `method`, committed, for workers on connections of their own."""
+    settings.PLANTAO_CHANNEL = "recording"
+    settings.PLANTAO_RECORDING_PATH = str(tmp_path / "sent.jsonl")
+    person = services.person_create(
+        username="ines", display_name="Inês", email="ines@example.org", time_zone="Europe/Lisbon"
+    )
+    return services.contact_method_create(person=person, kind="sms", address="+351912345678")
+
+
+@pytest.mark.postgres
+def test_wrong_codes_guessed_at_once_use_up_the_tries_as_one_after_another_would(
+    method_committed, settings
+):
+    verification_start(method=method_committed, now=T0)
+    code = code_sent(settings)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    def guess(n):  # each request loads the method, as the profile page and an SMS reply do
+        method = ContactMethod.objects.get(pk=method_committed.pk)
+        assert not verification_check(method=method, code=wrong, now=T0)
+
+    concurrently(guess, threads=3 * MAX_ATTEMPTS)
+    method = ContactMethod.objects.get(pk=method_committed.pk)
+    assert method.verification_attempts == MAX_ATTEMPTS
+    assert not verification_check(method=method, code=code, now=T0)  # locked out, right or not
+    assert ContactMethod.objects.get(pk=method.pk).verified_at is None
