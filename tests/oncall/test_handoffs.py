@@ -8,6 +8,7 @@ import pytest
 from oncall import services, tasks
 from oncall.handoffs import handoff_text, handoffs_summarise
 from oncall.models import HandoffSummary, Schedule, Team
+from tests.incidents.test_chaos import concurrently
 
 CHANNEL = "C0PAYMENTS"
 # Daily turns at 09:00 in Lisbon (UTC in winter): Ana on Mondays, Bruno on Tuesdays, and so on.
@@ -160,3 +161,15 @@ def test_the_scheduled_notices_task_posts_the_summary_too(slack, team, frozen_no
     frozen_now(WEDNESDAY_9 + MINUTE)
     tasks.shift_notices()
     assert len(posts(slack)) == 1
+
+
+@pytest.mark.postgres
+def test_schedulers_running_at_once_post_the_summary_once(transactional_db, slack):
+    team = Team.objects.create(name="Payments", slug="payments", slack_channel=CHANNEL)
+    rotation(team)
+    now = WEDNESDAY_9 + 30 * timedelta(seconds=1)
+    posted = []
+    concurrently(lambda n: posted.append(handoffs_summarise(now=now)), threads=8)
+    assert sum(posted) == 1
+    assert len(posts(slack)) == 1
+    assert HandoffSummary.objects.count() == 1
