@@ -8,10 +8,10 @@ sweep or its doorbell sends it then.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 
 from incidents.models import Incident, Page
 from oncall import clock
@@ -51,26 +51,64 @@ def turn_take(page: Page, *, now: datetime) -> datetime | None:
         )
         return quiet if quiet is not None and quiet > now else None
     if page.kind == "voice":
-        # Calls, not pages: the pages one call carried share its provider id.
-        recent = list(
-            Page.objects.filter(kind="voice", address=page.address, sent_at__gt=now - CALL_WINDOW)
-            .exclude(pk=page.pk)
-            .values("provider_id")
-            .annotate(at=Max("sent_at"))
-            .order_by("-at")
-            .values_list("at", flat=True)[:CALLS_PER_WINDOW]
-        )
-        if len(recent) >= CALLS_PER_WINDOW:
-            return recent[-1] + CALL_WINDOW
+        return _call_turn_take(page.contact_method_id, now=now)
     return None
 
 
-def turn_release(page: Page, *, now: datetime) -> None:
-    """Give the turn back after a send that certainly did not happen (refused, unreachable)."""
-    if page.kind == "sms" and page.contact_method_id is not None:
+def call_turn(taken: list[datetime], now: datetime) -> tuple[datetime | None, list[datetime]]:
+    """Decide whether a call may go at `now`, given the instants of the calls given turns before.
+
+    Return (None, the instants to keep, this call's included) when it may, or (when it may,
+    `taken` unchanged) when CALLS_PER_WINDOW calls already went within CALL_WINDOW.
+    """
+    recent = sorted(at for at in taken if at > now - CALL_WINDOW)
+    if len(recent) >= CALLS_PER_WINDOW:
+        return recent[-CALLS_PER_WINDOW] + CALL_WINDOW, taken
+    return None, [*recent, now][-CALLS_PER_WINDOW:]
+
+
+def _instants(text: str) -> list[datetime]:
+    return [datetime.fromisoformat(part) for part in text.split()]
+
+
+def _text(instants: list[datetime]) -> str:
+    return " ".join(at.astimezone(UTC).isoformat() for at in instants)
+
+
+def _call_turns_swap(method_id: int, change) -> datetime | None:
+    """Apply `change` (call_turn's shape) to the number's call turns by compare-and-set: read,
+    decide, and write only if nobody wrote meanwhile, else read again. Return when it may go."""
+    while True:
+        text = ContactMethod.objects.filter(pk=method_id).values_list("calls_at", flat=True).first()
+        if text is None:
+            return None  # the method is gone: nothing to count against
+        wait, turns = change(_instants(text))
+        new = _text(turns)
+        if new == text or ContactMethod.objects.filter(pk=method_id, calls_at=text).update(
+            calls_at=new
+        ):
+            return wait
+
+
+def _call_turn_take(method_id: int, *, now: datetime) -> datetime | None:
+    # Counted when the turn is taken, not when the call is recorded as sent: calls still being
+    # placed by other workers count too, so workers at once never place a fourth.
+    return _call_turns_swap(method_id, lambda taken: call_turn(taken, now))
+
+
+def turn_release(page: Page, *, now: datetime, taken_at: datetime | None = None) -> None:
+    """Give the turn back after a send that certainly did not happen (refused, unreachable);
+    a call's turn is known by the instant it was taken (`taken_at`, None: in an earlier run)."""
+    if page.contact_method_id is None:
+        return
+    if page.kind == "sms":
         ContactMethod.objects.filter(
             pk=page.contact_method_id, quiet_until=now + _sms_spacing()
         ).update(quiet_until=None)
+    elif page.kind == "voice" and taken_at is not None:
+        _call_turns_swap(
+            page.contact_method_id, lambda taken: (None, [at for at in taken if at != taken_at])
+        )
 
 
 def turn_hold(page: Page, *, until: datetime) -> None:

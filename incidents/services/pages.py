@@ -205,6 +205,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
     """
     # A page back from waiting for its reserved instant had its turn and its place taken then.
     held = page.paced_at is not None
+    turn_at = None if held else now  # when this run took the page's turn, to give it back
     if not held:
         turn = noise.turn_take(page, now=now)
         if turn is not None:
@@ -232,7 +233,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         log.warning("page %s: outcome unknown (%s)", page.pk, error)
         return None
     except ChannelError as error:
-        noise.turn_release(page, now=now)
+        noise.turn_release(page, now=now, taken_at=turn_at)
         states = []
         for each in together:
             if error.retryable and _retry_later(each, now=now):

@@ -81,6 +81,9 @@ class ContactMethod(models.Model):
     # Noise control: no page goes to this method before this instant (one SMS a minute per
     # number, as GoAlert does); the pages held meanwhile go out together, as one message.
     quiet_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Noise control: the instants of the last calls this number was given a turn for (at most
+    # three, ISO-8601 UTC, space-separated), taken by compare-and-set (incidents/services/noise).
+    calls_at = models.CharField(max_length=120, blank=True, default="", editable=False)
     # Verification: the SHA-256 of the code last sent to this address, until when it works, and
     # how many wrong codes were tried against it.
     verification_digest = models.CharField(max_length=64, blank=True, editable=False)
