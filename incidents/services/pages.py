@@ -18,6 +18,7 @@ from django.db.models.constants import OnConflict
 
 from incidents import render
 from incidents.models import Incident, Page, TimelineEntry
+from incidents.models.choices import Urgency
 from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, SEND, ring
 from incidents.services.timeline import timeline_add
@@ -35,6 +36,16 @@ RETRY_BACKOFF = timedelta(seconds=5)  # then 10 s, 20 s
 def _lease() -> timedelta:
     """How long a claimed page may stay "sending" before it is reconciled."""
     return timedelta(seconds=settings.PLANTAO_ENGINE_LEASE_SECONDS)
+
+
+def page_due(*, urgency: str, time_zone: str, at: datetime) -> datetime:
+    """Return when a page meant to go at `at` may go: a low-urgency page waits out the person's
+    sleep hours, until 08:00 in their zone. Every timing of a page passes here: its creation,
+    its wait for a turn at the number or a place at the provider, a retry, a call brought
+    forward."""
+    if urgency == Urgency.LOW:
+        return fatigue.next_daytime(at, time_zone)
+    return at
 
 
 @dataclass(frozen=True)
@@ -88,9 +99,11 @@ def pages_create_many(
             for rule in rules.get((person.pk, incident.urgency), ()):
                 if (incident.pk, person.pk, rule.pk) in waiting:
                     continue
-                due = fired_at + timedelta(minutes=rule.delay_minutes)
-                if incident.urgency == "low":
-                    due = fatigue.next_daytime(due, person.time_zone)
+                due = page_due(
+                    urgency=incident.urgency,
+                    time_zone=person.time_zone,
+                    at=fired_at + timedelta(minutes=rule.delay_minutes),
+                )
                 page = Page(
                     incident=incident,
                     step=request.step,
@@ -251,6 +264,9 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
 def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -> str:
     """Put a claimed page back to wait for its turn (not an attempt: it was never tried);
     `paced`: it holds the instant it reserved at the provider, and goes then as it is."""
+    due = _page_due(page, until)
+    if due != until:  # moved past the person's sleep: the place it reserved is lost
+        until, paced = due, False
     soon = until - now <= MAX_COUNTDOWN
     if (
         Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
@@ -266,6 +282,10 @@ def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -
     ):
         ring(SEND, page.pk, due_at=until, now=now)
     return Page.State.PENDING
+
+
+def _page_due(page: Page, at: datetime) -> datetime:
+    return page_due(urgency=page.urgency, time_zone=page.person.time_zone, at=at)
 
 
 def _bundle_message(pages: list[Page]) -> Message:
@@ -286,18 +306,19 @@ def _bundle_message(pages: list[Page]) -> Message:
 def _retry_later(page: Page, *, now: datetime) -> bool:
     """Put a page the provider turned away for now (429, unreachable) back in line, a little
     later each time; False once it has had its attempts."""
-    due = now + RETRY_BACKOFF * 2 ** max(0, page.attempts - 1)
+    due = _page_due(page, now + RETRY_BACKOFF * 2 ** max(0, page.attempts - 1))
+    soon = due - now <= MAX_COUNTDOWN
     changed = Page.objects.filter(
         pk=page.pk, state=Page.State.SENDING, attempts__lt=MAX_SEND_ATTEMPTS
     ).update(
         state=Page.State.PENDING,
         due_at=due,
-        rung_for=due,
-        rung_at=now,
+        rung_for=due if soon else None,
+        rung_at=now if soon else None,
         lease_until=None,
         paced_at=None,  # a new try takes a new place at the provider
     )
-    if changed:
+    if changed and soon:
         ring(SEND, page.pk, due_at=due, now=now)
     return bool(changed)
 
@@ -361,10 +382,18 @@ def _next_method_now(page: Page, *, now: datetime) -> None:
         .order_by("due_at", "id")
         .first()
     )
-    if following is not None and Page.objects.filter(
-        pk=following.pk, state=Page.State.PENDING
-    ).update(due_at=now, rung_for=now, rung_at=now):
-        ring(SEND, following.pk, due_at=now, now=now)
+    if following is None:
+        return
+    due = page_due(urgency=following.urgency, time_zone=page.person.time_zone, at=now)
+    soon = due - now <= MAX_COUNTDOWN
+    if (
+        due < following.due_at
+        and Page.objects.filter(pk=following.pk, state=Page.State.PENDING).update(
+            due_at=due, rung_for=due if soon else None, rung_at=now if soon else None
+        )
+        and soon
+    ):
+        ring(SEND, following.pk, due_at=due, now=now)
 
 
 def page_reconcile(*, page_id: int, now: datetime) -> str | None:
