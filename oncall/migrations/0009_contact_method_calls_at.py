@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oncall', '0007_handoff_summary'),
+        ('oncall', '0008_signed_request'),
     ]
 
     operations = [
