@@ -48,8 +48,9 @@ def pace_reserve(pace: Pace, *, now: datetime) -> datetime:
             return start
 
 
-def pace_depart(pace: Pace) -> None:
-    """Wait until the previous send of the sender is its cost behind, then mark this one leaving.
+def pace_depart(pace: Pace) -> datetime:
+    """Wait until the previous send of the sender is its cost behind, then mark this one leaving;
+    return the instant it left.
 
     Reservations space sends on paper; a send that left late (a busy worker) would otherwise
     bring the next, on time, closer than the limit. Taken with a conditional update, so of two
@@ -60,7 +61,7 @@ def pace_depart(pace: Pace) -> None:
         if SendPace.objects.filter(
             Q(departs_after__isnull=True) | Q(departs_after__lte=now), sender=pace.sender
         ).update(departs_after=now + timedelta(seconds=pace.seconds)):
-            return
+            return now
         after = (
             SendPace.objects.filter(sender=pace.sender)
             .values_list("departs_after", flat=True)
