@@ -55,18 +55,22 @@ def redact(text: str) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """A logging filter that redacts the message (with its arguments merged in), the exception
-    text and the stack of every record it sees."""
+    """A logging filter that redacts the message and its arguments, the exception text and the
+    stack of every record it sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            # A broken format: the handler reports it; still redact what is there.
+        if isinstance(record.args, tuple):
+            # Kept apart: some formatters (uvicorn's access log) read the arguments themselves.
             record.msg = redact(str(record.msg))
+            record.args = tuple(_argument_redacted(argument) for argument in record.args)
         else:
-            # Merged, so arguments of any type (URLs, requests, exceptions) are redacted too.
-            record.msg, record.args = redact(message), None
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):
+                # A broken format: the handler reports it; still redact what is there.
+                record.msg = redact(str(record.msg))
+            else:
+                record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:
             # Formatters print exc_text when it is set; this one is clean.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -79,6 +83,16 @@ class RedactSecrets(logging.Filter):
             # Django's error reports print the request; give them nothing secret to print.
             record.request = _RedactedRequest(request)
         return True
+
+
+def _argument_redacted(argument):
+    """Return a log record's argument, or its text redacted if that text holds a secret (URLs,
+    requests, exceptions: arguments of any type)."""
+    if isinstance(argument, str):
+        return redact(argument)
+    text = str(argument)
+    clean = redact(text)
+    return argument if clean == text else clean
 
 
 class _RedactedRequest:

@@ -92,6 +92,8 @@ def main(app: str = "oncall.config.asgi:application", factory: bool = False) -> 
     from django.core.exceptions import ImproperlyConfigured
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    # Each request runs in a thread of its own: connections come from a pool (settings/base.py).
+    os.environ.setdefault("PLANTAO_DB_POOL", "on")
     host = os.environ.get("BIND_ADDRESS") or "127.0.0.1"
     try:
         refusal = bind_refusal(host, development_key=settings.SECRET_KEY_IS_DEVELOPMENT)

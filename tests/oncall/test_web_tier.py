@@ -117,7 +117,9 @@ def test_the_server_log_carries_no_token(site):
     assert ingest(site, alert("Logged"), path=f"/integrations/webhook/{site['token']}")[0] == 202
     assert ingest(site, b"{", path=f"/integrations/webhook/{site['token']}/")[0] == 400
     output = site["server"].output()
-    assert "POST /integrations/webhook/[redacted]/ HTTP/1.1" in output  # the access log
+    # The access log's own line, with its status: not a logging error quoting the message.
+    assert 'POST /integrations/webhook/[redacted]/ HTTP/1.1" 202' in output
+    assert "Logging error" not in output
     assert site["token"] not in output
     assert site["token"][:12] not in output
 
@@ -183,3 +185,34 @@ def test_the_web_server_will_not_serve_a_public_address_with_a_development_key(t
 )
 def test_which_addresses_a_development_key_may_serve(host, development_key, refused):
     assert (bind_refusal(host, development_key=development_key) is not None) == refused
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_web_tier_holds_a_bounded_number_of_database_connections(tmp_path):
+    """Each request runs its view in a thread of its own; a connection kept per thread outlived
+    it, and under load they piled up until PostgreSQL refused every new client."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.incidents.chaos import database_url
+
+    name = connection.settings_dict["NAME"]
+    env = server_env(tmp_path / "unused.sqlite3", DATABASE_URL=database_url(name))
+    server = WebServer(env, tmp_path / "web.log", workers=2)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: server.request("GET", "/readyz")[0], range(400)))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+            held = cursor.fetchone()[0]
+    finally:
+        server.stop()
+    assert statuses == [200] * 400, server.output()[-2000:]
+    # Two workers, each with a pool of at most PLANTAO_DB_POOL_SIZE (10) connections.
+    assert held <= 20, f"{held} connections held after 400 requests"

@@ -108,7 +108,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif env.bool("PLANTAO_DB_POOL", default=False):
+    # The web tier (ASGI) runs each request's view in a thread of its own, and a connection kept
+    # per thread would outlive its thread: connections piled up until PostgreSQL refused more.
+    # There a pool per process lends each request a connection and takes it back at its end.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("PLANTAO_DB_POOL_SIZE", default=10),
+        "timeout": 10,  # seconds a request waits for a free connection before failing
+    }
 else:
+    # Workers and the scheduler run their tasks on one thread each: keep its connection.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
