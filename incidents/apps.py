@@ -9,7 +9,9 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from incidents import (
             checks,  # noqa: F401 - registers the start-up checks
+            listeners,
             signals,
         )
 
         signals.connect()
+        listeners.connect()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from incidents.models.choices import Action
 from incidents.render import SMS_LIMIT, gsm7
 
-ACKNOWLEDGE, RESOLVE = "acknowledge", "resolve"
+ACKNOWLEDGE, RESOLVE = Action.ACKNOWLEDGE, Action.RESOLVE
 _WORDS = {"4": ACKNOWLEDGE, "ACK": ACKNOWLEDGE, "6": RESOLVE, "RESOLVE": RESOLVE}
 _REPLY = re.compile(r"^\s*(\w+)(?:\s+#?(\d{1,18}))?\s*[.!]?\s*$")
 

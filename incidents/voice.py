@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from incidents.models.choices import Action
+
 ACKNOWLEDGE, RESOLVE, REPEAT = "4", "6", "*"
+KEYS = {ACKNOWLEDGE: Action.ACKNOWLEDGE, RESOLVE: Action.RESOLVE}  # what a key press does
 READINGS = 2  # the first reading, and one more if nobody pressed anything
 VOICE = "Polly.Joanna"
 # Incidents a call names one by one; in a storm the rest are counted ("and 40 more"), so the

@@ -1,4 +1,5 @@
-"""Reads: who is on call, and the shifts of schedules and people, as model objects."""
+"""Reads: who is on call, and the shifts of schedules and people, as model objects; whose a
+contact address is, and who may act for a team."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 
 from oncall import rota
-from oncall.models import Layer, Override, Person, Schedule
+from oncall.models import ContactMethod, Layer, Membership, Override, Person, Schedule
 
 NEXT_HORIZON = timedelta(days=60)
 # The paging path keeps each schedule's compiled rota, with the overrides of a window around
@@ -248,3 +249,50 @@ def person_shifts_between(
             if piece.person == person.pk:
                 found.append((schedule, Shift(piece.start, piece.end, person)))
     return sorted(found, key=lambda pair: (pair[1].start, pair[0].name))
+
+
+# People and their roles
+
+
+ACTING_ROLES = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
+
+
+def people_by_contact(*, kind: str, address: str) -> QuerySet[Person]:
+    """Return the people whose verified contact method of `kind` is `address` (usually one;
+    two people may share a phone)."""
+    if kind not in ContactMethod.Kind.values or not address:
+        return Person.objects.none()
+    return (
+        Person.objects.filter(
+            contact_methods__kind=kind,
+            contact_methods__address=address,
+            contact_methods__verified_at__isnull=False,
+        )
+        .select_related("user")
+        .distinct()
+    )
+
+
+def person_by_contact(*, kind: str, address: str) -> Person | None:
+    """Return the person a verified contact method (an SMS or voice number, an e-mail address,
+    a Slack member id) belongs to, or None; of people sharing it, the first by name."""
+    return people_by_contact(kind=kind, address=address).first()
+
+
+def team_role(*, person: Person, team_id: int) -> str | None:
+    """Return the person's role in the team (Membership.Role), or None when not a member."""
+    return (
+        Membership.objects.filter(person=person, team_id=team_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def teams_acted_for(*, person: Person) -> QuerySet:
+    """Return the ids of the teams the person responds for (as a responder or an admin)."""
+    return Membership.objects.filter(person=person, role__in=ACTING_ROLES).values("team_id")
+
+
+def is_superuser(person: Person) -> bool:
+    """Whether the person's login is a Django superuser, who acts on every team."""
+    return bool(person.user.is_superuser)

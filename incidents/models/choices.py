@@ -22,5 +22,17 @@ class Source(models.TextChoices):
     VOICE = "voice", "Voice"
     SLACK = "slack", "Slack"
     EMAIL = "email", "E-mail"
-    INTEGRATION = "integration", "Integration"
-    SYSTEM = "system", "System"
+    MONITORING = "monitoring", "Monitoring"
+    ENGINE = "engine", "Plantão"
+
+
+class Action(models.TextChoices):
+    """What a person can do to an incident (incidents.services.acts.incident_act)."""
+
+    ACKNOWLEDGE = "acknowledge", "Acknowledge"
+    RESOLVE = "resolve", "Resolve"
+    ESCALATE = "escalate", "Escalate now"
+    REASSIGN = "reassign", "Reassign"
+    SNOOZE = "snooze", "Snooze"
+    NOTE = "note", "Add note"
+    ADD_RESPONDER = "add_responder", "Add responder"

@@ -158,6 +158,7 @@ class TimelineEntry(models.Model):
         PAGE_FAILED = "page_failed", "Page failed"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         UNACKNOWLEDGED = "unacknowledged", "Re-triggered"
+        SNOOZED = "snoozed", "Snoozed"
         RESOLVED = "resolved", "Resolved"
         REASSIGNED = "reassigned", "Reassigned"
         RESPONDER_ADDED = "responder_added", "Responder added"
@@ -168,7 +169,7 @@ class TimelineEntry(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.SYSTEM)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.ENGINE)
     actor = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -18,6 +18,7 @@ from django.db.models.constants import OnConflict
 
 from incidents.ingest.base import AlertEvent
 from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
+from incidents.models.choices import Source
 from incidents.services.doorbell import ring_engine
 from incidents.services.incidents import incident_acknowledge, incident_resolve
 
@@ -126,7 +127,7 @@ def _triggers(
                     incident_id=found[key],
                     kind=TimelineEntry.Kind.TRIGGERED,
                     at=now,
-                    source="integration",
+                    source=Source.MONITORING,
                     message=f"Opened by trigger {key!r}.",
                 )
                 for key in events
@@ -141,9 +142,9 @@ def _apply(incident: Incident | None, action: str, now: datetime) -> None:
     if incident is None:
         return
     if action == Alert.Action.ACKNOWLEDGE:
-        incident_acknowledge(incident=incident, now=now, source="integration")
+        incident_acknowledge(incident=incident, now=now, source=Source.MONITORING)
     elif action == Alert.Action.RESOLVE:
-        incident_resolve(incident=incident, now=now, source="integration")
+        incident_resolve(incident=incident, now=now, source=Source.MONITORING)
 
 
 @transaction.atomic

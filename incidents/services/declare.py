@@ -10,7 +10,7 @@ from django.db import transaction
 
 from incidents.ingest.text import line_clean
 from incidents.models import Incident, Service, TimelineEntry
-from incidents.models.choices import Severity
+from incidents.models.choices import Severity, Source
 from incidents.services.doorbell import ring_engine
 from incidents.services.timeline import timeline_add
 from oncall.models import Person
@@ -23,7 +23,7 @@ def incident_declare(
     title: str,
     now: datetime,
     by: Person | None = None,
-    source: str = "system",
+    source: str = Source.ENGINE,
     severity: str = Severity.CRITICAL,
 ) -> Incident:
     """Open an incident on `service` and start its escalation at once, as an alert would.

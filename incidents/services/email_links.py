@@ -21,10 +21,11 @@ from django.conf import settings
 from django.core import signing
 
 from incidents.models import EmailLinkKey, Incident, Page, TimelineEntry
+from incidents.models.choices import Action
 
 SALT = "plantao.email-action"
 LINK_LIFETIME = timedelta(hours=24)
-ACKNOWLEDGE, RESOLVE = "acknowledge", "resolve"
+ACKNOWLEDGE, RESOLVE = Action.ACKNOWLEDGE.value, Action.RESOLVE.value
 ACTIONS = (ACKNOWLEDGE, RESOLVE)
 
 
@@ -39,7 +40,7 @@ class LinkInvalid(Exception):
 @dataclass(frozen=True)
 class Link:
     page: Page
-    action: str
+    action: str  # Action.ACKNOWLEDGE | Action.RESOLVE
 
 
 NOT_OURS = "This link is not one Plantão sent, or it was cut short."
@@ -102,16 +103,3 @@ def link_read(token: str, *, now: datetime) -> Link:
             f"#{incident.number} was acknowledged since this page; this link is spent."
         )
     return Link(page, data["a"])
-
-
-def link_use(token: str, *, now: datetime) -> Incident:
-    """Do what `token` says, as the person the page went to; raise LinkInvalid if it may not."""
-    # Imported here: pages (which builds the links) is imported by the incident services.
-    from incidents.services.incidents import incident_acknowledge, incident_resolve
-
-    link = link_read(token, now=now)
-    act = incident_acknowledge if link.action == ACKNOWLEDGE else incident_resolve
-    incident = link.page.incident
-    if not act(incident=incident, now=now, by=link.page.person, source="email"):
-        raise LinkInvalid(f"#{incident.number} is already {incident.get_status_display().lower()}.")
-    return incident

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 
 from incidents import escalation
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
+from incidents.models.choices import Source
 from incidents.services.doorbell import ENGINE, ESCALATE, RECONCILE, SEND, ring_now
 from incidents.services.incidents import escalation_schedule
 from incidents.services.pages import PageRequest, pages_create_many, pages_send_created
@@ -327,7 +328,7 @@ def _timeouts(now: datetime) -> dict[str, int]:
     for incident in Incident.objects.filter(
         status__in=Incident.OPEN, auto_resolve_at__lte=now
     ).select_related("service")[:SWEEP_BATCH]:
-        resolved += incident_resolve(incident=incident, now=now, source="system")
+        resolved += incident_resolve(incident=incident, now=now, source=Source.ENGINE)
     return {
         "retriggered": retriggered,
         "auto_resolved": resolved,

@@ -3,16 +3,17 @@ is harmless: only the call that changes the state writes a timeline entry."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from incidents import events
 from incidents.models import Incident, Page, Responder, TimelineEntry
+from incidents.models.choices import Source
 from incidents.services.doorbell import ESCALATE, ring
 from incidents.services.pages import pages_create
-from incidents.services.slack_channel import slack_incident_changed
 from incidents.services.timeline import timeline_add
 from oncall.models import Person
 
@@ -34,7 +35,7 @@ def escalation_schedule(*, incident: Incident, due_at: datetime, now: datetime) 
 
 
 def _transition(
-    incident: Incident, *, allowed, fields: dict, kind: str, now, by, source: str
+    incident: Incident, *, allowed, fields: dict, kind: str, now, by, source: str, what: str
 ) -> bool:
     # The conditional update is the whole trick: of two racing callers only one changes the row,
     # so only one writes the timeline entry, whatever the database.
@@ -49,14 +50,14 @@ def _transition(
             actor=by,
             data={"pages_cancelled": cancelled},
         )
-        slack_incident_changed(incident=incident, now=now)
+        events.incident_changed(incident=incident, what=what, now=now)
     incident.refresh_from_db()
     return bool(changed)
 
 
 @transaction.atomic
 def incident_acknowledge(
-    *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
+    *, incident: Incident, now: datetime, by: Person | None = None, source: str = Source.ENGINE
 ) -> bool:
     """Acknowledge a triggered incident: stop its escalation and pending pages.
 
@@ -78,12 +79,13 @@ def incident_acknowledge(
         now=now,
         by=by,
         source=source,
+        what=events.ACKNOWLEDGED,
     )
 
 
 @transaction.atomic
 def incident_resolve(
-    *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
+    *, incident: Incident, now: datetime, by: Person | None = None, source: str = Source.ENGINE
 ) -> bool:
     """Resolve an open incident; False (and nothing changed) when it was already resolved."""
     fields = {
@@ -102,6 +104,7 @@ def incident_resolve(
         now=now,
         by=by,
         source=source,
+        what=events.RESOLVED,
     )
 
 
@@ -117,7 +120,7 @@ def incident_escalate_restart(
     now: datetime,
     kind: str,
     by: Person | None = None,
-    source: str = "system",
+    source: str = Source.ENGINE,
     message: str = "",
     from_status=(Incident.Status.ACKNOWLEDGED,),
 ) -> bool:
@@ -138,24 +141,78 @@ def incident_escalate_restart(
     }
     Incident.objects.filter(pk=incident.pk).update(**fields)
     timeline_add(incident=incident, kind=kind, at=now, source=source, actor=by, message=message)
-    slack_incident_changed(incident=incident, now=now)
+    events.incident_changed(incident=incident, what=events.RETRIGGERED, now=now)
     incident.refresh_from_db()
     return True
 
 
 def incident_unacknowledge(*, incident: Incident, now: datetime) -> bool:
-    """Re-trigger an acknowledged incident whose acknowledgement timed out."""
+    """Re-trigger an acknowledged incident whose acknowledgement timed out, or whose snooze
+    ended (a snooze is an acknowledgement timeout chosen by hand)."""
+    last = (
+        incident.timeline.filter(
+            kind__in=(TimelineEntry.Kind.ACKNOWLEDGED, TimelineEntry.Kind.SNOOZED)
+        )
+        .order_by("-at", "-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    snoozed = last == TimelineEntry.Kind.SNOOZED
     return incident_escalate_restart(
         incident=incident,
         now=now,
         kind=TimelineEntry.Kind.UNACKNOWLEDGED,
-        message="The acknowledgement timed out; paging again.",
+        source=Source.ENGINE,
+        message=(
+            "The snooze ended; paging again."
+            if snoozed
+            else "The acknowledgement timed out; paging again."
+        ),
     )
+
+
+SNOOZE_MINUTES = (1, 1440)
+
+
+@transaction.atomic
+def incident_snooze(
+    *,
+    incident: Incident,
+    minutes: int,
+    now: datetime,
+    by: Person | None = None,
+    source=Source.ENGINE,
+) -> bool:
+    """Snooze an acknowledged incident: it returns to triggered after `minutes` and escalates
+    again from its first step. False (nothing changed) when it is not acknowledged."""
+    low, high = SNOOZE_MINUTES
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
+        raise ValidationError(
+            {"minutes": f"Snooze for a whole number of minutes, {low} to {high}."}
+        )
+    until = now + timedelta(minutes=minutes)
+    # The engine's acknowledgement timeout does the re-trigger: a snooze only moves it.
+    changed = Incident.objects.filter(pk=incident.pk, status=Incident.Status.ACKNOWLEDGED).update(
+        ack_timeout_at=until
+    )
+    if changed:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.SNOOZED,
+            at=now,
+            source=source,
+            actor=by,
+            message=f"Snoozed for {minutes} minutes, until {until.astimezone(UTC):%H:%M} UTC.",
+            data={"minutes": minutes, "until": until.isoformat()},
+        )
+        events.incident_changed(incident=incident, what=events.SNOOZED, now=now)
+    incident.refresh_from_db()
+    return bool(changed)
 
 
 @transaction.atomic
 def incident_escalate_now(
-    *, incident: Incident, now: datetime, by: Person | None = None, source: str = "system"
+    *, incident: Incident, now: datetime, by: Person | None = None, source: str = Source.ENGINE
 ) -> bool:
     """Move a triggered incident to its next escalation step at once."""
     changed = Incident.objects.filter(
@@ -176,7 +233,7 @@ def incident_escalate_now(
 
 @transaction.atomic
 def incident_reassign(
-    *, incident: Incident, to: Person, now: datetime, by: Person | None = None, source="system"
+    *, incident: Incident, to: Person, now: datetime, by: Person | None = None, source=Source.ENGINE
 ) -> bool:
     """Hand an open incident to `to`: it is triggered again and `to` is paged."""
     if not incident.is_open:
@@ -198,7 +255,12 @@ def incident_reassign(
 
 @transaction.atomic
 def incident_add_responder(
-    *, incident: Incident, person: Person, now: datetime, by: Person | None = None, source="system"
+    *,
+    incident: Incident,
+    person: Person,
+    now: datetime,
+    by: Person | None = None,
+    source=Source.ENGINE,
 ) -> bool:
     """Ask `person` to help: they are paged by their own rules. False if already asked."""
     if not incident.is_open:
@@ -229,7 +291,7 @@ def _responder_page(*, incident, person, now, added_by=None) -> None:
 
 
 def incident_add_note(
-    *, incident: Incident, text: str, now: datetime, by: Person | None = None, source="system"
+    *, incident: Incident, text: str, now: datetime, by: Person | None = None, source=Source.ENGINE
 ) -> TimelineEntry:
     """Add a note to the incident's timeline."""
     text = text.strip()

@@ -6,29 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 
 from incidents import replies, voice
+from incidents.access import ActionRefused
 from incidents.models import Incident, Page
+from incidents.models.choices import Action, Source
+from incidents.services.acts import ActResult, incident_act
 from incidents.services.bundles import bundle_pages
-from incidents.services.incidents import incident_acknowledge, incident_resolve
+from incidents.services.email_links import LinkInvalid, link_read
 from oncall import replays
-from oncall.models import Membership, Person
+from oncall.models import ContactMethod, Person
+from oncall.selectors import people_by_contact
 from oncall.verification import verification_by_reply
 
-ACTING_ROLES = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
+SMS = ContactMethod.Kind.SMS
 
 
 def _person_for_number(number: str) -> Person | None:
     """Return the person whose verified SMS contact is `number` (the one paged most recently
     there, should two people share a phone)."""
-    people = Person.objects.filter(
-        contact_methods__kind="sms",
-        contact_methods__address=number,
-        contact_methods__verified_at__isnull=False,
-    ).distinct()
+    people = people_by_contact(kind=SMS, address=number)
     paged = (
-        Page.objects.filter(person__in=people, kind="sms", address=number)
+        Page.objects.filter(person__in=people, kind=SMS, address=number)
         .order_by("-created_at", "-id")
         .values_list("person_id", flat=True)
         .first()
@@ -36,42 +35,49 @@ def _person_for_number(number: str) -> Person | None:
     return people.filter(pk=paged).first() if paged else people.first()
 
 
-def _incidents_for(person: Person, number: str, named: int | None) -> list[Incident]:
-    if named is None:
-        # What the newest text to this number was about: one incident, or several bundled.
-        newest = (
-            Page.objects.filter(
-                kind="sms",
-                address=number,
-                state__in=(Page.State.SENT, Page.State.DELIVERED),
-                incident__status__in=Incident.OPEN,
-            )
-            .order_by("-sent_at", "-id")
-            .first()
-        )
-        if newest is None:
-            return []
-        together = Page.objects.filter(
-            kind="sms", address=number, provider_id=newest.provider_id
-        ).values("incident_id")
+def _incidents_for(number: str, named: int | None) -> list[Incident]:
+    """Return the open incidents a reply is about: the one it names, or those the newest text
+    to this number was about (one incident, or several bundled). Whether the sender may act on
+    them is incident_act's to say."""
+    if named is not None:
         return list(
-            Incident.objects.filter(pk__in=together, status__in=Incident.OPEN)
-            .select_related("service")
-            .order_by("pk")
+            Incident.objects.filter(pk=named, status__in=Incident.OPEN).select_related("service")
         )
-    # A named incident: one that paged this person, or one of a team they respond for.
-    return list(
-        Incident.objects.filter(pk=named, status__in=Incident.OPEN)
-        .filter(
-            Q(pages__person=person)
-            | Q(
-                service__team__memberships__person=person,
-                service__team__memberships__role__in=ACTING_ROLES,
-            )
+    newest = (
+        Page.objects.filter(
+            kind=SMS,
+            address=number,
+            state__in=(Page.State.SENT, Page.State.DELIVERED),
+            incident__status__in=Incident.OPEN,
         )
-        .select_related("service")
-        .distinct()
+        .order_by("-sent_at", "-id")
+        .first()
     )
+    if newest is None:
+        return []
+    together = Page.objects.filter(kind=SMS, address=number, provider_id=newest.provider_id).values(
+        "incident_id"
+    )
+    return list(
+        Incident.objects.filter(pk__in=together, status__in=Incident.OPEN)
+        .select_related("service")
+        .order_by("pk")
+    )
+
+
+def _act_on_each(
+    incidents: list[Incident], *, action: Action, by: Person | None, source: str, now: datetime
+) -> list[ActResult]:
+    """Act on each incident the person may act on; leave out those they may not."""
+    results = []
+    for incident in incidents:
+        try:
+            results.append(
+                incident_act(incident=incident, action=action, by=by, source=source, now=now)
+            )
+        except ActionRefused:
+            continue
+    return results
 
 
 def sms_reply_once(*, message_sid: str, from_number: str, text: str, now: datetime) -> str | None:
@@ -100,19 +106,22 @@ def sms_reply(*, from_number: str, text: str, now: datetime) -> str:
     command = replies.parse(text)
     if command is None:
         return replies.HELP
-    incidents = _incidents_for(person, from_number, command.number)
+    incidents = _incidents_for(from_number, command.number)
     if not incidents:
         return replies.not_yours(command.number) if command.number else replies.NOTHING_OPEN
-    act = incident_acknowledge if command.action == replies.ACKNOWLEDGE else incident_resolve
-    changed = [i for i in incidents if act(incident=i, now=now, by=person, source="sms")]
-    if len(incidents) == 1:
-        (incident,) = incidents
+    results = _act_on_each(incidents, action=command.action, by=person, source=Source.SMS, now=now)
+    if not results:
+        return replies.not_yours(command.number or incidents[0].number)
+    acted = [result.incident for result in results]
+    changed = [result.incident for result in results if result.changed]
+    if len(acted) == 1:
+        (incident,) = acted
         if changed:
             return replies.done(command.action, incident.number, incident.title)
         return replies.already(incident.number, incident.get_status_display().lower())
     if changed:
         return replies.done_many(command.action, [i.number for i in changed])
-    return replies.already_all([i.number for i in incidents])
+    return replies.already_all([i.number for i in acted])
 
 
 MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
@@ -141,23 +150,48 @@ def voice_answer(
     spoken = [(i.number, i.severity, i.title) for i in incidents]
     if answered_by in MACHINE_ANSWERS or answered_by == "fax":
         return voice.voicemail(incidents=spoken)
-    if digits in (voice.ACKNOWLEDGE, voice.RESOLVE):
-        act = incident_acknowledge if digits == voice.ACKNOWLEDGE else incident_resolve
-        verb = "acknowledged" if digits == voice.ACKNOWLEDGE else "resolved"
-        changed = [i for i in incidents if act(incident=i, now=now, by=page.person, source="voice")]
-        if changed:
-            named = voice.incidents_named([i.number for i in changed])
-            return voice.said(f"{named} {verb}. Goodbye.")
-        if len(incidents) == 1:
-            status = incidents[0].get_status_display().lower()
-            return voice.said(f"Incident {incidents[0].number} was already {status}. Goodbye.")
-        named = voice.incidents_named([i.number for i in incidents])
-        statuses = {i.get_status_display().lower() for i in incidents}
-        status = statuses.pop() if len(statuses) == 1 else "acknowledged or resolved"
-        return voice.said(f"{named} were already {status}. Goodbye.")
+    if digits in voice.KEYS:
+        return _voice_act(incidents, action=voice.KEYS[digits], by=page.person, now=now)
     if digits:  # star, or a key that means nothing: read it all again
         reading = 1
     return voice.prompt(action_url=action_url, reading=reading, incidents=spoken)
+
+
+def _voice_act(incidents: list[Incident], *, action: Action, by: Person, now: datetime) -> str:
+    """Act on the incidents a call carried, as the person it reached; say what happened."""
+    results = _act_on_each(incidents, action=action, by=by, source=Source.VOICE, now=now)
+    if not results:
+        named = voice.incidents_named([i.number for i in incidents])
+        return voice.said(f"{named}: you are not a responder for it. Nothing was changed. Goodbye.")
+    verb = "acknowledged" if action == Action.ACKNOWLEDGE else "resolved"
+    changed = [result.incident for result in results if result.changed]
+    if changed:
+        named = voice.incidents_named([i.number for i in changed])
+        return voice.said(f"{named} {verb}. Goodbye.")
+    acted = [result.incident for result in results]
+    if len(acted) == 1:
+        status = acted[0].get_status_display().lower()
+        return voice.said(f"Incident {acted[0].number} was already {status}. Goodbye.")
+    named = voice.incidents_named([i.number for i in acted])
+    statuses = {i.get_status_display().lower() for i in acted}
+    status = statuses.pop() if len(statuses) == 1 else "acknowledged or resolved"
+    return voice.said(f"{named} were already {status}. Goodbye.")
+
+
+def email_link_act(token: str, *, now: datetime) -> Incident:
+    """Do what an e-mail page's link says, as the person the page went to; raise LinkInvalid
+    when it may not (tampered, expired, spent, or the person may no longer act)."""
+    link = link_read(token, now=now)
+    incident = link.page.incident
+    try:
+        result = incident_act(
+            incident=incident, action=link.action, by=link.page.person, source=Source.EMAIL, now=now
+        )
+    except ActionRefused as refused:
+        raise LinkInvalid(refused.message) from refused
+    if not result.changed:
+        raise LinkInvalid(f"#{incident.number} is already {incident.get_status_display().lower()}.")
+    return incident
 
 
 def _incidents_called(page: Page, call_sid: str) -> list[Incident]:

@@ -15,27 +15,19 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
+from incidents.access import ActionRefused
 from incidents.models import Incident, Service
+from incidents.models.choices import Source
+from incidents.services.acts import incident_act
 from incidents.services.declare import incident_declare
 from incidents.services.doorbell import SLACK_RESPOND, publish
-from incidents.services.incidents import (
-    incident_acknowledge,
-    incident_escalate_now,
-    incident_resolve,
-)
-from incidents.services.responses import ACTING_ROLES
 from incidents.services.slack_channel import status_by
 from incidents.slack import commands, messages
 from oncall import selectors
-from oncall.models import Person, Schedule, Team
+from oncall.models import ContactMethod, Person, Schedule, Team
 
 RESPOND = SLACK_RESPOND
 LIST_LIMIT = 20
-ACTS = {
-    commands.ACKNOWLEDGE: incident_acknowledge,
-    commands.RESOLVE: incident_resolve,
-    commands.ESCALATE: incident_escalate_now,
-}
 
 
 @dataclass(frozen=True)
@@ -46,26 +38,7 @@ class Answer:
 
 def slack_person(*, user_id: str) -> Person | None:
     """Return the person whose verified Slack contact method is the member `user_id`."""
-    if not user_id:
-        return None
-    return Person.objects.filter(
-        contact_methods__kind="slack",
-        contact_methods__address=user_id,
-        contact_methods__verified_at__isnull=False,
-    ).first()
-
-
-def access_incident(*, person: Person, number: int) -> Incident | None:
-    """Return incident `number` if `person` may act on it: a responder or admin of its team."""
-    return (
-        Incident.objects.select_related("service")
-        .filter(
-            pk=number,
-            service__team__memberships__person=person,
-            service__team__memberships__role__in=ACTING_ROLES,
-        )
-        .first()
-    )
+    return selectors.person_by_contact(kind=ContactMethod.Kind.SLACK, address=user_id)
 
 
 def _act(action: str, number: int, user_id: str, now: datetime) -> str:
@@ -73,10 +46,16 @@ def _act(action: str, number: int, user_id: str, now: datetime) -> str:
     person = slack_person(user_id=user_id)
     if person is None:
         return messages.not_linked(user_id)
-    incident = access_incident(person=person, number=number)
+    incident = Incident.objects.select_related("service").filter(pk=number).first()
     if incident is None:
         return messages.not_allowed(number)
-    if ACTS[action](incident=incident, now=now, by=person, source="slack"):
+    try:
+        result = incident_act(
+            incident=incident, action=action, by=person, source=Source.SLACK, now=now
+        )
+    except ActionRefused:
+        return messages.not_allowed(number)
+    if result.changed:
         return messages.done(action, incident.number, incident.title)
     return messages.unchanged(action, incident.number, incident.status, status_by(incident))
 
@@ -133,9 +112,9 @@ def _declare(command: commands.Command, user_id: str, now: datetime) -> Answer:
     person = slack_person(user_id=user_id)
     if person is None:
         return Answer(messages.not_linked(user_id))
-    theirs = Service.objects.filter(
-        team__memberships__person=person, team__memberships__role__in=ACTING_ROLES
-    ).order_by("team__name", "name")
+    theirs = Service.objects.filter(team__in=selectors.teams_acted_for(person=person)).order_by(
+        "team__name", "name"
+    )
     service = theirs.filter(name__iexact=command.service).first() if command.service else None
     if service is None and command.service:
         yours = list(theirs.values_list("name", flat=True))
@@ -145,7 +124,7 @@ def _declare(command: commands.Command, user_id: str, now: datetime) -> Answer:
     if service is None:
         return Answer(messages.NO_SERVICE)
     incident = incident_declare(
-        service=service, title=command.text, now=now, by=person, source="slack"
+        service=service, title=command.text, now=now, by=person, source=Source.SLACK
     )
     named = bool(command.service)
     text = messages.declared(incident.number, incident.title, service.name, named=named)

@@ -2,10 +2,11 @@
 first escalation step fires, updated when it is acknowledged or resolved (from anywhere), and so
 are the Slack direct messages that paged someone for it.
 
-Never in a request's path nor inside the engine's transaction: the two hooks only ring a task
-on commit, and the tasks (incidents.slack.tasks) call Slack. The post is a courtesy copy for the
-team; the pages are what must go out, so a post that cannot be made is logged, not repeated
-blindly: a post of unknown outcome is never made twice.
+Never in a request's path nor inside the engine's transaction: the hooks only ring a task
+on commit (the update hears of every change through incidents.events), and the tasks
+(incidents.slack.tasks) call Slack. The post is a courtesy copy for the team; the pages are
+what must go out, so a post that cannot be made is logged, not repeated blindly: a post of
+unknown outcome is never made twice.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 POST, UPDATE = SLACK_POST, SLACK_UPDATE
 POSTING = "-"  # slack_ts while the post is on its way, or when its outcome is unknown
 UPDATE_ROUNDS = 3  # an update made stale by a change meanwhile is made again, this often at most
-BY_SOURCE = {Source.INTEGRATION: "monitoring", Source.SYSTEM: "Plantão"}
+BY_SOURCE = {Source.MONITORING: "monitoring", Source.ENGINE: "Plantão"}
 
 
 def slack_incidents_announce(*, incidents: Iterable[Incident], now: datetime) -> None:
@@ -44,6 +45,12 @@ def slack_incident_changed(*, incident: Incident, now: datetime) -> None:
     Slack pages (the task finds out whether it has any)."""
     if slack_configured():
         ring(UPDATE, incident.pk, due_at=now, now=now)
+
+
+def slack_incident_update_ring(event) -> None:
+    """Listener (incidents.events): ring the update of the incident's post and Slack pages."""
+    if slack_configured():
+        ring(UPDATE, event.incident_id, due_at=event.at, now=event.at)
 
 
 def _incident(incident_id: int) -> Incident | None:

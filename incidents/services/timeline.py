@@ -1,6 +1,7 @@
 """Writing the incident timeline: every event, with its actor and source."""
 
 from incidents.models import Incident, TimelineEntry
+from incidents.models.choices import Source
 
 
 def timeline_add(
@@ -8,7 +9,7 @@ def timeline_add(
     incident: Incident | int,
     kind: str,
     at,
-    source: str = "system",
+    source: str = Source.ENGINE,
     actor=None,
     message: str = "",
     data: dict | None = None,

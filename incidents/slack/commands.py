@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 
 from incidents.ingest.body import unstorable
+from incidents.models.choices import Action
 from oncall.channels import slack_blocks as slack
 
 ONCALL, LIST, DECLARE, HELP = "oncall", "list", "declare", "help"
-ACKNOWLEDGE, RESOLVE, ESCALATE = "acknowledge", "resolve", "escalate"
+ACKNOWLEDGE, RESOLVE, ESCALATE = Action.ACKNOWLEDGE, Action.RESOLVE, Action.ESCALATE
 BUTTONS = {slack.ACKNOWLEDGE: ACKNOWLEDGE, slack.RESOLVE: RESOLVE, slack.ESCALATE: ESCALATE}
 VERBS = {"ack": ACKNOWLEDGE, "acknowledge": ACKNOWLEDGE, "resolve": RESOLVE}
 NUMBER = re.compile(r"#?([0-9]{1,18})")

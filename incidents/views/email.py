@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from incidents.services.email_links import ACKNOWLEDGE, LinkInvalid, link_read, link_use
+from incidents.services.email_links import ACKNOWLEDGE, LinkInvalid, link_read
+from incidents.services.responses import email_link_act
 from oncall import clock
 
 
@@ -15,7 +16,7 @@ def email_action(request, token: str):
     now = clock.now()
     try:
         if request.method == "POST":
-            incident = link_use(token, now=now)
+            incident = email_link_act(token, now=now)
             return render(request, "incidents/email_action.html", {"done": incident})
         link = link_read(token, now=now)
     except LinkInvalid as error:

@@ -124,15 +124,15 @@ def test_a_reply_whose_handling_failed_acts_when_twilio_retries_it(
     incident = alertmanager(client)
     workers.run(T0)
     reply = inbound_sms(phone(on_call("Primary")), "4", "SM" + "d" * 32)
-    real = responses.incident_acknowledge
+    real = responses.incident_act
 
     def database_gone(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(responses, "incident_acknowledge", database_gone)
+    monkeypatch.setattr(responses, "incident_act", database_gone)
     client.raise_request_exception = False
     assert signed_post(client, "/twilio/sms/", reply).status_code == 500
-    monkeypatch.setattr(responses, "incident_acknowledge", real)
+    monkeypatch.setattr(responses, "incident_act", real)
     assert not SignedRequest.objects.exists()  # rolled back with the act
     answer = signed_post(client, "/twilio/sms/", reply)
     assert f"Acknowledged #{incident.number}" in answer.content.decode()

@@ -526,7 +526,7 @@ def test_an_incident_is_posted_once_and_its_post_follows_what_happens_from_anywh
     assert incident.slack_channel == "C0AUTH" and incident.slack_ts not in ("", "-")
 
     incident_acknowledge(incident=incident, now=T0 + MINUTE, source="web")
-    incident_resolve(incident=incident, now=T0 + 2 * MINUTE, source="integration")
+    incident_resolve(incident=incident, now=T0 + 2 * MINUTE, source="monitoring")
     assert slack_incident_update(incident_id=incident.pk)
     (update,) = updates(slack)
     assert "Resolved by monitoring" in shown(update) and buttons(update) == []
