@@ -162,7 +162,7 @@ def _voice_act(incidents: list[Incident], *, action: Action, by: Person, now: da
     results = _act_on_each(incidents, action=action, by=by, source=Source.VOICE, now=now)
     if not results:
         named = voice.incidents_named([i.number for i in incidents])
-        return voice.said(f"{named}: you are not a responder for it. Nothing was changed. Goodbye.")
+        return voice.said(f"You may not act on {named.lower()}. Nothing was changed. Goodbye.")
     verb = "acknowledged" if action == Action.ACKNOWLEDGE else "resolved"
     changed = [result.incident for result in results if result.changed]
     if changed:
