@@ -298,6 +298,9 @@ def engine_settled():
     busy = Page.objects.filter(
         Q(state="pending", due_at__lte=now)
         | Q(state="pending", kind="sms", due_at__lte=held)
+        # A text or e-mail put off further (a retry's backoff on a loaded machine) still counts:
+        # only the calls, due minutes later by their rule, are left for after.
+        | (Q(state="pending") & ~Q(kind="voice"))
         | Q(state="sending")
     ).exists()
     return None if unfired or busy else now
