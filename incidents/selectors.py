@@ -13,11 +13,10 @@ from django.db.models import Count
 
 from incidents.models import Alert, Incident, Page, TimelineEntry
 from oncall.models import ContactMethod
+from oncall.redaction import VISIBLE_TAIL, address_mask
 
 RESOLVED_SHOWN = 20
 ALERTS_SHOWN = 5
-MASK = "•••"
-VISIBLE_TAIL = 4
 
 
 @dataclass(frozen=True)
@@ -66,15 +65,6 @@ class IncidentDetail:
     alerts: list[Alert]  # the latest ALERTS_SHOWN, latest first
     timeline: list[TimelineRow]  # in order
     pages: list[PageRow]  # by due time
-
-
-def address_mask(kind: str, address: str) -> str:
-    """Return `address` as a page viewer may see it: an e-mail's first letter and domain, the
-    last four characters of anything else (a phone number, a Slack member id)."""
-    if kind == ContactMethod.Kind.EMAIL:
-        local, at, domain = address.rpartition("@")
-        return f"{local[0]}{MASK}@{domain}" if at and local else MASK
-    return f"{MASK}{address[-VISIBLE_TAIL:]}" if len(address) > VISIBLE_TAIL else MASK
 
 
 def _scrub(text: str, masks: dict[str, str]) -> str:
@@ -169,3 +159,13 @@ def _page_row(page: Page, masks: dict[str, str]) -> PageRow:
         delivered_at=page.delivered_at,
         failed_at=page.failed_at,
     )
+
+
+def page_masks(*, incident_id: int) -> dict[str, str]:
+    """Return how to mask every address `incident_id`'s pages went to (one query)."""
+    return _masks(list(Page.objects.filter(incident_id=incident_id).only("kind", "address")))
+
+
+def text_masked(text: str, masks: dict[str, str]) -> str:
+    """Return `text` with every address in `masks` masked (a provider's error may quote one)."""
+    return _scrub(text, masks)

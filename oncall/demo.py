@@ -172,7 +172,9 @@ def demo_load() -> Team:
     if created or not admin.has_usable_password():
         admin.set_password(PASSWORD)
     admin.save()
-    Person.objects.get_or_create(user=admin, defaults={"display_name": "Plantão Admin"})
+    admin_person, _ = Person.objects.get_or_create(
+        user=admin, defaults={"display_name": "Plantão Admin"}
+    )
 
     team, _ = Team.objects.get_or_create(name=TEAM_NAME, defaults={"slug": "platform-sre"})
     index = 0
@@ -189,6 +191,8 @@ def demo_load() -> Team:
     for person in everyone:
         Membership.objects.get_or_create(team=team, person=person, defaults={"role": "responder"})
     Membership.objects.update_or_create(team=team, person=manager, defaults={"role": "admin"})
+    # The demo's administrator administers its team too (CONTRACT.md), so the API shows it.
+    Membership.objects.update_or_create(team=team, person=admin_person, defaults={"role": "admin"})
 
     primary, _ = Schedule.objects.update_or_create(
         name="Primary",

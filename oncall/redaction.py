@@ -19,6 +19,8 @@ PATTERNS = (
     re.compile(r"""(["']?routing_key["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""),
     # Slack tokens (bot, user, app, refresh).
     re.compile(r"\b(xox[a-z]-|xapp-|xoxe\.xox[a-z]-)[A-Za-z0-9-]+"),
+    # A Plantão API token wherever it turns up (pasted into a path or a query string).
+    re.compile(r"\b(plt_)[A-Za-z0-9_-]{8,}"),
     # Credentials in headers: API tokens, and Basic auth (which holds Twilio's auth token).
     re.compile(r"(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
     # A password in a URL (DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL).
@@ -36,6 +38,9 @@ SECRET_SETTINGS = (
     "EMAIL_HOST_PASSWORD",
 )
 MIN_SECRET_LENGTH = 8
+# What a page viewer or a teammate sees of a contact address.
+MASK = "•••"
+VISIBLE_TAIL = 4
 
 
 def _configured_secrets() -> list[str]:
@@ -52,6 +57,15 @@ def redact(text: str) -> str:
     for secret in _configured_secrets():
         text = text.replace(secret, REDACTED)
     return text
+
+
+def address_mask(kind: str, address: str) -> str:
+    """Return `address` as a page viewer may see it: an e-mail's first letter and domain, the
+    last four characters of anything else (a phone number, a Slack member id)."""
+    if kind == "email":
+        local, at, domain = address.rpartition("@")
+        return f"{local[0]}{MASK}@{domain}" if at and local else MASK
+    return f"{MASK}{address[-VISIBLE_TAIL:]}" if len(address) > VISIBLE_TAIL else MASK
 
 
 class RedactSecrets(logging.Filter):

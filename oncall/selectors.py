@@ -4,7 +4,7 @@ contact address is, and who may act for a team."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -30,8 +30,10 @@ _compiled: dict[int, _CompiledRota] = {}
 
 
 def rotas_forget() -> None:
-    """Drop every compiled rota this process keeps (between tests; after restoring a database)."""
+    """Drop every compiled rota and kept answer this process holds (between tests; after
+    restoring a database)."""
     _compiled.clear()
+    _answers.clear()
 
 
 @dataclass(frozen=True)
@@ -170,12 +172,16 @@ def oncall_summary(*, at: datetime, schedules: QuerySet[Schedule] | None = None)
     return summaries
 
 
-def _rotas_at(at: datetime, schedule_ids: list[int]) -> dict[int, rota.Rota]:
-    """Return the rota of each existing schedule, compiled afresh only where it changed.
+def _rotas_at(
+    at: datetime, schedule_ids: list[int], ahead: timedelta = timedelta(0)
+) -> dict[int, rota.Rota]:
+    """Return the rota of each existing schedule, good from `at` to `at + ahead`, compiled
+    afresh only where it changed.
 
     One query for the versions; the rotas themselves are fetched only when a schedule changed
-    or `at` is outside the window of overrides kept. A schedule changed between the version read
-    and the fetch is kept under the older version, so it is fetched again next time: never stale.
+    or the span asked for is outside the window of overrides kept. A schedule changed between
+    the version read and the fetch is kept under the older version, so it is fetched again next
+    time: never stale.
     """
     versions = dict(Schedule.objects.filter(pk__in=schedule_ids).values_list("pk", "version"))
     stale = [
@@ -183,10 +189,13 @@ def _rotas_at(at: datetime, schedule_ids: list[int]) -> dict[int, rota.Rota]:
         for pk, version in versions.items()
         if (kept := _compiled.get(pk)) is None
         or kept.version != version
-        or not kept.since <= at < kept.until
+        or not kept.since <= at
+        or not at + ahead < kept.until
     ]
     if stale:
-        since, until = at - ROTA_WINDOW_BEFORE, at + ROTA_WINDOW_AFTER
+        # A day more than asked for, so that the next questions (a moment later) still fit.
+        since = at - ROTA_WINDOW_BEFORE
+        until = at + max(ROTA_WINDOW_AFTER, ahead + timedelta(days=1))
         for schedule in schedules_with_rota(
             since=since, until=until, schedules=Schedule.objects.filter(pk__in=stale)
         ):
@@ -194,6 +203,71 @@ def _rotas_at(at: datetime, schedule_ids: list[int]) -> dict[int, rota.Rota]:
                 min(versions[schedule.pk], schedule.version), since, until, schedule_rota(schedule)
             )
     return {pk: _compiled[pk].rota for pk in versions if pk in _compiled}
+
+
+@dataclass(frozen=True)
+class _KeptAnswer:
+    version: int
+    since: datetime
+    until: datetime  # the next handoff (or ANSWER_KEPT_AT_MOST after `since`)
+    answer: OnCall
+
+
+# Who is on call now and next does not change before the next handoff unless the schedule's
+# version moves; past an hour it is asked again anyway (a rename, a shift entering the horizon).
+ANSWER_KEPT_AT_MOST = timedelta(hours=1)
+_answers: dict[int, _KeptAnswer] = {}
+
+
+def oncall_now(*, at: datetime, schedules: QuerySet[Schedule]) -> list[OnCall]:
+    """Return who is on call at `at` and who is next for each of `schedules`, as
+    oncall_summary() does, keeping each schedule's answer until its next handoff or version
+    change: asked often (dashboards, the API), it costs one query while nothing changed."""
+    fetched = list(schedules.only("pk", "name", "team_id", "version"))
+    answers: dict[int, OnCall] = {}
+    stale = []
+    for schedule in fetched:
+        kept = _answers.get(schedule.pk)
+        if kept is not None and kept.version == schedule.version and kept.since <= at < kept.until:
+            answers[schedule.pk] = replace(kept.answer, schedule=schedule)
+        else:
+            stale.append(schedule)
+    if stale:
+        answers.update(_oncall_compute(at, stale))
+    return [answers[s.pk] for s in fetched if s.pk in answers]
+
+
+def _oncall_compute(at: datetime, schedules: list[Schedule]) -> dict[int, OnCall]:
+    rotas = _rotas_at(at, [s.pk for s in schedules], ahead=NEXT_HORIZON)
+    found = []
+    for schedule in schedules:
+        compiled = rotas.get(schedule.pk)
+        if compiled is None:  # deleted meanwhile
+            continue
+        current = rota.shift_at(compiled, at, horizon=NEXT_HORIZON)
+        upcoming = rota.next_shift_after(compiled, at, horizon=NEXT_HORIZON)
+        found.append((schedule, current, upcoming))
+    people = _people(
+        pk
+        for _, current, upcoming in found
+        for pk in (current.person, upcoming and upcoming.person)
+    )
+    horizon = at + NEXT_HORIZON
+    answers = {}
+    for schedule, current, upcoming in found:
+        answer = OnCall(
+            schedule=schedule,
+            person=people.get(current.person),
+            until=current.end if current.end < horizon else None,
+            next_person=people.get(upcoming.person) if upcoming else None,
+            next_start=upcoming.start if upcoming else None,
+        )
+        changes = [current.end, at + ANSWER_KEPT_AT_MOST]
+        if upcoming is not None:
+            changes.append(upcoming.start)
+        _answers[schedule.pk] = _KeptAnswer(schedule.version, at, min(changes), answer)
+        answers[schedule.pk] = answer
+    return answers
 
 
 def oncall_people_at(*, at: datetime, schedule_ids: Iterable[int]) -> dict[int, Person | None]:

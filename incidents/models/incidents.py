@@ -82,6 +82,8 @@ class Incident(models.Model):
                 ),
             ),
             models.Index(fields=["status", "-created_at"], name="incident_status_created"),
+            # The API's list: ?status=… newest first (ORDER BY id DESC LIMIT n), with no sort.
+            models.Index(fields=["status", "-id"], name="incident_status_id"),
             models.Index(fields=["service", "dedup_key"], name="incident_service_dedup"),
         ]
 

@@ -25,10 +25,13 @@ def incident_declare(
     by: Person | None = None,
     source: str = Source.ENGINE,
     severity: str = Severity.CRITICAL,
+    urgency: str | None = None,
+    details: dict | None = None,
 ) -> Incident:
     """Open an incident on `service` and start its escalation at once, as an alert would.
 
-    Someone declaring an incident wants the on-call paged, so it is critical unless told.
+    Someone declaring an incident wants the on-call paged, so it is critical unless told; its
+    urgency follows the service's rule unless given.
     """
     title = line_clean(title)  # as an alert's: no escapes, overrides or invisible characters
     if not title:
@@ -39,7 +42,8 @@ def incident_declare(
         dedup_key=f"declared-{uuid.uuid4().hex}",  # never joins, nor is joined by, an alert
         title=title[:1024],
         severity=severity,
-        urgency=service.urgency_for(severity),
+        urgency=urgency or service.urgency_for(severity),
+        details=details or {},
         created_at=now,
         auto_resolve_at=now + timedelta(minutes=timeout) if timeout else None,
         # Due now and rung on commit, like an alert's incident: the first step fires at once.

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from oncall import views
+from oncall.api.errors import api_not_found
 from oncall.config.routes import slash_optional
 
 urlpatterns = [
@@ -13,5 +15,10 @@ urlpatterns = [
     *slash_optional("readyz", views.readyz, name="readyz"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical-feed"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("oncall.api.urls")),
+    path("api/v1/", include("incidents.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),
     path("", include("incidents.urls")),
 ]

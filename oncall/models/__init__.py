@@ -6,8 +6,10 @@ from .pacing import SendPace
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
 from .replays import SignedRequest
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
+from .tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "CalendarFeed",
     "ContactMethod",
     "HandoffSummary",

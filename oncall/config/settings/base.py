@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "oncall",
     "incidents",
@@ -158,6 +161,56 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
+# The REST API (/api/v1/): bearer tokens for scripts, the session (with CSRF) for the browser.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oncall.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "oncall.api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["oncall.api.throttles.PerTokenThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "oncall.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "oncall.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests allowed per API token (or per signed-in browser user), e.g. 1200/min or 20/s.
+PLANTAO_API_RATE = env.str("PLANTAO_API_RATE", default="1200/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Plantão API",
+    "DESCRIPTION": "Incidents, who is on call, and the configuration behind them. Authenticate "
+    "with `Authorization: Bearer <token>` (`manage.py apitoken create USERNAME`). Errors are "
+    '`{"error": {"code", "message", "fields"}}`. Lists are cursor-paginated: follow `next`.',
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        # Several models have a "kind" or a "state": name each enum after its model.
+        "IntegrationKindEnum": "incidents.models.integrations.Integration.Kind",
+        "EscalationTargetKindEnum": "incidents.models.policies.EscalationTarget.Kind",
+        "TimelineEntryKindEnum": "incidents.models.incidents.TimelineEntry.Kind",
+        "ContactMethodKindEnum": "oncall.models.people.ContactMethod.Kind",
+        "RestrictionKindEnum": "oncall.models.schedules.LayerRestriction.Kind",
+        "IncidentStatusEnum": "incidents.models.incidents.Incident.Status",
+        "PageStateEnum": "incidents.models.pages.Page.State",
+        "AlertActionEnum": "incidents.models.incidents.Alert.Action",
+        "UrgencyEnum": "incidents.models.choices.Urgency",
+        "SeverityEnum": "incidents.models.choices.Severity",
+        "SourceEnum": "incidents.models.choices.Source",
+        "RoleEnum": "oncall.models.people.Membership.Role",
+    },
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
 
 # Paging providers; unset, the console channel logs pages instead (CONTRACT.md).
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")

@@ -1,0 +1,1 @@
+"""The REST API's incident resources and the configuration around them."""

@@ -1,0 +1,76 @@
+"""Who may see and do what through the API: the one place that answers it.
+
+A role is held per team (viewer < responder < admin). A token never acts above its scope: a read
+token is at most a viewer, a respond token at most a responder, an admin token at most an admin;
+a request may do the lesser of its token's scope and its person's role in the team. A browser
+session is not capped. A Django superuser is an admin of every team. Objects of a team the
+caller holds no role in do not exist for it (404, never 403).
+
+The incident actions call require_role(request, team_id, RESPONDER, "acknowledge") as they are.
+"""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+
+from oncall.models import ApiToken, Membership, Team
+
+VIEWER, RESPONDER, ADMIN = (
+    Membership.Role.VIEWER,
+    Membership.Role.RESPONDER,
+    Membership.Role.ADMIN,
+)
+RANK = {VIEWER: 1, RESPONDER: 2, ADMIN: 3}
+SCOPE_CAP = {
+    ApiToken.Scope.READ: VIEWER,
+    ApiToken.Scope.RESPOND: RESPONDER,
+    ApiToken.Scope.ADMIN: ADMIN,
+}
+
+
+def roles_of(*, user, scope: str | None = None) -> dict[int, str]:
+    """Return {team id: role} that `user` may act with, capped by a token's `scope` if given."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    if user.is_superuser:
+        roles = dict.fromkeys(Team.objects.values_list("pk", flat=True), ADMIN)
+    else:
+        roles = dict(Membership.objects.filter(person__user=user).values_list("team_id", "role"))
+    cap = SCOPE_CAP[scope] if scope is not None else ADMIN
+    return {team: role if RANK[role] <= RANK[cap] else cap for team, role in roles.items()}
+
+
+def team_roles(request) -> dict[int, str]:
+    """Return {team id: role} for the request (its user, capped by its token), once a request."""
+    cached = getattr(request, "_plantao_roles", None)
+    if cached is None:
+        token = getattr(request, "auth", None)
+        scope = token.scope if isinstance(token, ApiToken) else None
+        cached = roles_of(user=request.user, scope=scope)
+        request._plantao_roles = cached
+    return cached
+
+
+def teams_with(request, role: str = VIEWER) -> list[int]:
+    """Return the ids of the teams where the request holds at least `role`."""
+    return [team for team, held in team_roles(request).items() if RANK[held] >= RANK[role]]
+
+
+def team_allows(request, team_id: int | None, role: str) -> bool:
+    """Return whether the request holds at least `role` in team `team_id`."""
+    held = team_roles(request).get(team_id)
+    return held is not None and RANK[held] >= RANK[role]
+
+
+def require_role(request, team_id: int | None, role: str, what: str) -> None:
+    """Refuse unless the request holds `role` in team `team_id`: 404 when it holds no role
+    there at all (the object does not exist for it), 403 when its role or scope is too small."""
+    held = team_roles(request).get(team_id)
+    if held is None:
+        raise exceptions.NotFound()
+    if RANK[held] < RANK[role]:
+        token = getattr(request, "auth", None)
+        note = f" (this token's scope is {token.scope})" if isinstance(token, ApiToken) else ""
+        raise exceptions.PermissionDenied(
+            f"You need the {role} role in the team to {what}; you act as {held}{note}."
+        )

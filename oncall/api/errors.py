@@ -1,0 +1,71 @@
+"""One error body for the whole API: {"error": {"code", "message", "fields"?}}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+# DRF's own codes, renamed where they would puzzle a person reading them.
+CODES = {"authentication_failed": "not_authenticated", "parse_error": "invalid_json"}
+
+
+def body(code: str, message: str, fields: dict | None = None) -> dict:
+    """Return the error body; `fields` (what is wrong with each field) only when there are any."""
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def _validation(detail) -> tuple[str, dict]:
+    if not isinstance(detail, dict):
+        return _flatten(detail) or "The request is not valid.", {}
+    fields = {
+        key: [_flatten(v) for v in value] if isinstance(value, list) else [_flatten(value)]
+        for key, value in detail.items()
+    }
+    general = fields.pop("non_field_errors", None) or fields.pop("__all__", None)
+    if general:
+        return " ".join(general), fields
+    return f"Some fields are not valid: {', '.join(fields)}.", fields
+
+
+def api_exception_handler(exc, context):
+    """Render every API error as the one error body."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        message, fields = _validation(exc.detail)
+        response.data = body("invalid", message, fields)
+        return response
+    code = getattr(exc, "default_code", "error")
+    detail = getattr(exc, "detail", str(exc))
+    if isinstance(detail, exceptions.ErrorDetail) and detail.code:
+        code = detail.code
+    if isinstance(exc, exceptions.NotFound):
+        detail = "Not found."  # the same words for a missing object and another team's
+    response.data = body(CODES.get(str(code), str(code)), _flatten(detail))
+    return response
+
+
+@csrf_exempt  # it changes nothing; a CSRF refusal would answer with an HTML page
+def api_not_found(request, *args, **kwargs):
+    """Answer an unknown /api/ path with the API's error body, not an HTML page."""
+    return JsonResponse(body("not_found", "There is no such API endpoint."), status=404)

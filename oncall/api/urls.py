@@ -1,0 +1,22 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from oncall.api.people import (
+    ContactMethodViewSet,
+    NotificationRuleViewSet,
+    PersonViewSet,
+    TeamViewSet,
+)
+from oncall.api.schedules import OnCallView, ScheduleViewSet
+
+router = SimpleRouter()
+router.register("teams", TeamViewSet, basename="api-team")
+router.register("people", PersonViewSet, basename="api-person")
+router.register("contact-methods", ContactMethodViewSet, basename="api-contact-method")
+router.register("notification-rules", NotificationRuleViewSet, basename="api-notification-rule")
+router.register("schedules", ScheduleViewSet, basename="api-schedule")
+
+urlpatterns = [
+    path("oncall/", OnCallView.as_view(), name="api-oncall"),
+    *router.urls,
+]
