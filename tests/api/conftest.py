@@ -65,7 +65,7 @@ def team_world(slug: str) -> TeamWorld:
         name=f"{slug}-cdn", team=team, escalation_policy=world.policy
     )
     world.integration, world.integration_token = integration_create(
-        service=world.service, kind="webhook", name="prometheus", now=T0
+        service=world.service, kind="webhook", name=f"{slug} prometheus", now=T0
     )
     world.incident = incident_declare(service=world.service, title=f"{slug} is down", now=T0)
     return world

@@ -1,0 +1,119 @@
+"""No endpoint shows another team's objects: every route of /api/v1/, read from the URL conf,
+is asked for the other team's object and answers 404 exactly as for a missing one, and no list
+mentions it. A new route is covered by being added; a new kind of object must be given here."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from incidents.models import (
+    EscalationPolicy,
+    Incident,
+    Integration,
+    MaintenanceWindow,
+    Service,
+)
+from oncall.models import ContactMethod, NotificationRule, Override, Person, Schedule, Team
+from tests.api.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def api_routes(patterns=None, prefix=""):
+    """Yield (regex of the whole path, view) for every route under /api/v1/."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        regex = prefix + entry.pattern.regex.pattern.lstrip("^").rstrip("$").replace(r"\Z", "")
+        if isinstance(entry, URLResolver):
+            yield from api_routes(entry.url_patterns, regex)
+        elif isinstance(entry, URLPattern) and regex.startswith("api/v1/"):
+            yield regex, entry.callback
+
+
+def objects_of(world) -> dict:
+    """Return one object of each kind the API serves, of `world`'s team."""
+    person = world.people["responder"]
+    return {
+        Team: world.team,
+        Person: person,
+        ContactMethod: person.contact_methods.first(),
+        NotificationRule: person.notification_rules.first(),
+        Schedule: world.schedule,
+        Override: Override.objects.create(
+            schedule=world.schedule, person=person, start=T0, end=T0 + timedelta(hours=2)
+        ),
+        Service: world.service,
+        MaintenanceWindow: MaintenanceWindow.objects.create(
+            service=world.service,
+            start=T0,
+            end=T0 + timedelta(hours=1),
+            reason=f"{world.team.slug} upgrade",
+        ),
+        Integration: world.integration,
+        EscalationPolicy: world.policy,
+        Incident: world.incident,
+    }
+
+
+def url_for(regex: str, pk: int) -> str:
+    return "/" + GROUP.sub(str(pk), regex).replace("\\", "")
+
+
+def model_of(view):
+    return view.cls.queryset.model
+
+
+ROUTES = sorted(api_routes())
+
+
+def test_the_routes_are_found():
+    paths = {regex for regex, _ in ROUTES}
+    assert "api/v1/oncall/" in paths
+    assert any("incidents/(?P<number>" in path and "timeline" in path for path in paths)
+    assert len(paths) >= 25
+
+
+@pytest.mark.parametrize("regex, view", [r for r in ROUTES if GROUP.search(r[0])], ids=str)
+def test_every_detail_route_answers_404_for_another_teams_object(worlds, api, regex, view):
+    red, blue = worlds
+    ours, theirs = objects_of(red), objects_of(blue)
+    model = model_of(view)
+    assert model in theirs, f"give test_cross_team an object of {model.__name__}"
+    # HEAD answers as GET does, without a body.
+    methods = [m for m in getattr(view, "actions", {"get": "get"}) if m not in ("options", "head")]
+    for client in (api("admin", "admin"), api("viewer", "read")):
+        for method in methods:
+            own = getattr(client, method)(url_for(regex, ours[model].pk), format="json")
+            assert own.status_code != 404, (method, regex)
+            other = getattr(client, method)(url_for(regex, theirs[model].pk), format="json")
+            missing = getattr(client, method)(url_for(regex, 10**9), format="json")
+            assert other.status_code == 404, (method, regex)
+            assert (
+                other.json()
+                == missing.json()
+                == {"error": {"code": "not_found", "message": "Not found."}}
+            )
+
+
+@pytest.mark.parametrize("regex, view", [r for r in ROUTES if not GROUP.search(r[0])], ids=str)
+def test_no_list_mentions_another_teams_object(worlds, api, regex, view):
+    red, blue = worlds
+    objects_of(red), objects_of(blue)
+    answer = api("admin", "admin").get("/" + regex)
+    assert answer.status_code == 200
+    assert "red" in answer.content.decode().lower()  # something is listed...
+    assert "blue" not in answer.content.decode().lower()  # ...and nothing of the other team
+
+
+def test_sub_lists_mention_only_their_own_teams_objects(worlds, api):
+    red, blue = worlds
+    ours = objects_of(red)
+    objects_of(blue)
+    client = api("admin", "admin")
+    for regex, view in ROUTES:
+        if GROUP.search(regex) and "actions" in dir(view) and regex.count("/") > 4:
+            answer = client.get(url_for(regex, ours[model_of(view)].pk))
+            assert "blue" not in answer.content.decode().lower(), regex
