@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 
+from oncall import clock
 from oncall.models import (
+    ApiToken,
     CalendarFeed,
     ContactMethod,
     HandoffSummary,
@@ -18,6 +20,7 @@ from oncall.models import (
     SignedRequest,
     Team,
 )
+from oncall.tokens import api_token_revoke
 from oncall.verification import VERIFIABLE, verification_request
 
 
@@ -234,3 +237,29 @@ class SignedRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username"]
+    readonly_fields = ["user", "name", "scope", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        # A token's secret is shown once, when made: `manage.py apitoken create`, not this form.
+        return False
+
+    @admin.action(description="Revoke the selected tokens now")
+    def revoke(self, request, queryset):
+        revoked = sum(api_token_revoke(token=token, now=clock.now()) for token in queryset)
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
