@@ -216,3 +216,36 @@ def test_the_web_tier_holds_a_bounded_number_of_database_connections(tmp_path):
     assert statuses == [200] * 400, server.output()[-2000:]
     # Two workers, each with a pool of at most PLANTAO_DB_POOL_SIZE (10) connections.
     assert held <= 20, f"{held} connections held after 400 requests"
+
+
+def test_a_worker_sends_each_response_at_once_even_on_a_socket_handed_down_to_it():
+    """The listening socket uvicorn hands its worker processes has no protocol number, so asyncio
+    leaves Nagle's algorithm on for the connections they accept: a response written as headers,
+    then body, waited for the client's delayed ACK (some 40 ms a request with 2 workers)."""
+    import asyncio
+
+    import uvicorn
+
+    from oncall.config.web import HeaderDeadlineProtocol
+
+    async def connect_and_check() -> int:
+        listener = socket.create_server(("127.0.0.1", 0))
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        # As a worker process gets it: a TCP socket whose protocol number reads 0.
+        handed = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=accepted.detach())
+        config = uvicorn.Config(app=lambda scope, receive, send: None, lifespan="off")
+        config.load()
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.connect_accepted_socket(
+            lambda: HeaderDeadlineProtocol(config, uvicorn.server.ServerState(), {}, _loop=loop),
+            handed,
+        )
+        try:
+            return handed.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        finally:
+            transport.close()
+            client.close()
+            listener.close()
+
+    assert asyncio.run(connect_and_check()) == 1
