@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        # After the 0007 of issue 15's item 1 once both land; 0006 until then.
-        ('incidents', '0006_email_link_key'),
+        ('incidents', '0007_snooze_and_sources'),
     ]
 
     operations = [
