@@ -1,19 +1,22 @@
 """/api/v1/incidents/: the list (filtered, cursor-paginated), one incident and what it holds,
-and declaring one by hand.
+declaring one by hand, and the actions (acknowledge, resolve, escalate, snooze, reassign, notes,
+responders).
 
-The actions (acknowledge, resolve, escalate, snooze, reassign, notes, responders) are added to
-IncidentViewSet as detail routes over incident_act, each checked with
-require_role(request, incident.service.team_id, RESPONDER, ...) from oncall/api/access.py.
+An action needs the responder role in the incident's team, capped by the token's scope
+(oncall/api/access.py), and then goes through incident_act, whose access rule every entry point
+shares (incidents/access.py).
 """
 
 from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from incidents.access import ActionRefused
+from incidents.api.actions import NoChange, NoteBody, PersonBody, SnoozeBody, people_visible
 from incidents.api.scoping import visible_service_ids
 from incidents.api.serializers import (
     AlertSerializer,
@@ -24,12 +27,17 @@ from incidents.api.serializers import (
     TimelineEntrySerializer,
 )
 from incidents.models import Incident, Service
-from incidents.models.choices import Severity, Source, Urgency
+from incidents.models.choices import Action, Severity, Source, Urgency
 from incidents.selectors import page_masks
+from incidents.services.acts import incident_act
 from incidents.services.declare import incident_declare
 from oncall import clock
-from oncall.api.access import RESPONDER, require_role
+from oncall.api.access import RESPONDER, require_role, teams_with
 from oncall.api.fields import AwareDateTimeFilter, ChoicesFilter, IdFilter, id_filter
+from oncall.api.schema import ERRORS
+
+# What an action answers: the incident after it, or 409 when it found nothing to do.
+ACTED = {200: IncidentDetailSerializer, 409: ERRORS[409]}
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -136,3 +144,74 @@ class IncidentViewSet(
         incident = self.get_object()
         entries = incident.timeline.select_related("actor")
         return self._records(entries, TimelineEntrySerializer, incident)
+
+    def _act(self, request, action: Action, body_class=None, **arguments):
+        """Do `action` through incident_act and answer with the incident (200), or 409 when it
+        found nothing to do; a refusal is a 403 and changes nothing."""
+        incident = self.get_object()
+        require_role(request, incident.service.team_id, RESPONDER, action.label.lower())
+        if body_class is not None:
+            people = people_visible(teams_with(request))
+            body = body_class(data=request.data, context={"people": people})
+            body.is_valid(raise_exception=True)
+            arguments.update(body.validated_data)
+        person = getattr(request.user, "person", None)
+        if person is None:
+            raise exceptions.PermissionDenied("Your user is not a person in Plantão.")
+        try:
+            result = incident_act(
+                incident=incident,
+                action=action,
+                by=person,
+                source=Source.API,
+                now=clock.now(),
+                **arguments,
+            )
+        except ActionRefused as refused:
+            raise exceptions.PermissionDenied(refused.message) from refused
+        if not result.changed:
+            raise NoChange(result.message)
+        incident = self.get_queryset().get(pk=incident.pk)
+        return Response(IncidentDetailSerializer(incident).data)
+
+    @extend_schema(request=None, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def acknowledge(self, request, number=None):
+        """Acknowledge the incident: its escalation stops (409 when it is not triggered)."""
+        return self._act(request, Action.ACKNOWLEDGE)
+
+    @extend_schema(request=None, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def resolve(self, request, number=None):
+        """Resolve the incident (409 when it is already resolved)."""
+        return self._act(request, Action.RESOLVE)
+
+    @extend_schema(request=None, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def escalate(self, request, number=None):
+        """Escalate now: the next step of the policy pages at once (409 when there is none)."""
+        return self._act(request, Action.ESCALATE)
+
+    @extend_schema(request=SnoozeBody, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def snooze(self, request, number=None):
+        """Snooze an acknowledged incident: it triggers and pages again after `minutes`."""
+        return self._act(request, Action.SNOOZE, SnoozeBody)
+
+    @extend_schema(request=PersonBody, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reassign(self, request, number=None):
+        """Reassign the incident to another person of its team, who is paged."""
+        return self._act(request, Action.REASSIGN, PersonBody)
+
+    @extend_schema(request=NoteBody, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def notes(self, request, number=None):
+        """Add a note to the incident's timeline."""
+        return self._act(request, Action.NOTE, NoteBody)
+
+    @extend_schema(request=PersonBody, responses=ACTED)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def responders(self, request, number=None):
+        """Ask another person to help: they are paged for the incident."""
+        return self._act(request, Action.ADD_RESPONDER, PersonBody)

@@ -61,6 +61,7 @@ ERRORS = {
     401: _error(401, "not_authenticated", "The token is not valid."),
     403: _error(403, "permission_denied", "You need the responder role in the team to declare."),
     404: _error(404, "not_found", "Not found."),
+    409: _error(409, "conflict", "#42 is already acknowledged"),
     429: _error(429, "throttled", "Request was throttled. Expected available in 3 seconds."),
 }
 
