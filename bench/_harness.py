@@ -387,6 +387,39 @@ async def _exchange(state: dict, request: bytes) -> tuple[int, bool, bytes]:
     return status, close, body
 
 
+async def closed_loop(port: int, requests, connections: int, seconds: float) -> dict:
+    """Send `requests` on `connections` keep-alive connections, each waiting for its answer
+    before the next, for `seconds`; return latencies and statuses."""
+    deadline = time.monotonic() + seconds
+    latencies, statuses, errors = [], {}, []
+
+    async def connection() -> None:
+        state = {"host": "127.0.0.1", "port": port, "writer": None}
+        for request in requests:
+            if time.monotonic() >= deadline:
+                break
+            sent = time.monotonic()
+            try:
+                status, _, _ = await _exchange(state, request)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                errors.append(repr(error))
+                state["writer"] = None
+                continue
+            latencies.append(time.monotonic() - sent)
+            statuses[status] = statuses.get(status, 0) + 1
+        if state.get("writer") is not None:
+            state["writer"].close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return {
+        "latencies": latencies,
+        "statuses": statuses,
+        "errors": errors,
+        "elapsed": time.monotonic() - started,
+    }
+
+
 async def _run(spec: dict) -> dict:
     host, port, path = spec["host"], spec["port"], spec["path"]
     template = (

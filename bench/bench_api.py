@@ -142,39 +142,6 @@ def _report(label: str, result: dict, target_ms: float | None) -> None:
     )
 
 
-async def _closed_loop(port: int, requests, connections: int, seconds: float) -> dict:
-    """Send `requests` on `connections` keep-alive connections, each waiting for its answer
-    before the next, for `seconds`; return latencies and statuses."""
-    deadline = time.monotonic() + seconds
-    latencies, statuses, errors = [], {}, []
-
-    async def connection() -> None:
-        state = {"host": "127.0.0.1", "port": port, "writer": None}
-        for request in requests:
-            if time.monotonic() >= deadline:
-                break
-            sent = time.monotonic()
-            try:
-                status, _, _ = await harness._exchange(state, request)
-            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
-                errors.append(repr(error))
-                state["writer"] = None
-                continue
-            latencies.append(time.monotonic() - sent)
-            statuses[status] = statuses.get(status, 0) + 1
-        if state.get("writer") is not None:
-            state["writer"].close()
-
-    started = time.monotonic()
-    await asyncio.gather(*(connection() for _ in range(connections)))
-    return {
-        "latencies": latencies,
-        "statuses": statuses,
-        "errors": errors,
-        "elapsed": time.monotonic() - started,
-    }
-
-
 def main() -> None:
     if harness.services_missing("bench_api"):
         return
@@ -218,15 +185,15 @@ def main() -> None:
         ):
             print(f"{label}:")
             requests = _requests(path, port, secret)
-            asyncio.run(_closed_loop(port, requests, 2, 1.0))  # warm both workers
+            asyncio.run(harness.closed_loop(port, requests, 2, 1.0))  # warm both workers
             _report(
                 "1 connection, alone",
-                asyncio.run(_closed_loop(port, requests, 1, ALONE)),
+                asyncio.run(harness.closed_loop(port, requests, 1, ALONE)),
                 target,
             )
             _report(
                 f"{CONNECTIONS} connections, {WINDOW:.0f} s",
-                asyncio.run(_closed_loop(port, requests, CONNECTIONS, WINDOW)),
+                asyncio.run(harness.closed_loop(port, requests, CONNECTIONS, WINDOW)),
                 target,
             )
     finally:

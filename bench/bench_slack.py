@@ -118,37 +118,6 @@ def press_requests(port: int, incidents: list[int]):
         yield _signed("/slack/interactions/", {"payload": json.dumps(payload)}, port)
 
 
-async def _load(port: int, requests, connections: int, seconds: float) -> dict:
-    deadline = time.monotonic() + seconds
-    latencies, statuses, errors = [], {}, []
-
-    async def connection() -> None:
-        state = {"host": "127.0.0.1", "port": port, "writer": None}
-        for request in requests:
-            if time.monotonic() >= deadline:
-                break
-            sent = time.monotonic()
-            try:
-                status, _, _ = await harness._exchange(state, request)
-            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
-                errors.append(repr(error))
-                state["writer"] = None
-                continue
-            latencies.append(time.monotonic() - sent)
-            statuses[status] = statuses.get(status, 0) + 1
-        if state.get("writer") is not None:
-            state["writer"].close()
-
-    started = time.monotonic()
-    await asyncio.gather(*(connection() for _ in range(connections)))
-    return {
-        "latencies": latencies,
-        "statuses": statuses,
-        "errors": errors,
-        "elapsed": time.monotonic() - started,
-    }
-
-
 def _report(label: str, result: dict) -> None:
     latencies = result["latencies"]
     p50, p99 = (harness.percentile(latencies, f) * 1000 for f in (0.5, 0.99))
@@ -196,10 +165,11 @@ def main() -> None:
             ("Acknowledge button", presses),
         ):
             print(f"{label}, signed (v0), against the web tier:")
-            _report("1 connection, alone", asyncio.run(_load(port, requests, 1, ALONE)))
+            alone = asyncio.run(harness.closed_loop(port, requests, 1, ALONE))
+            _report("1 connection, alone", alone)
             _report(
                 f"{CONNECTIONS} connections, {WINDOW:.0f} s",
-                asyncio.run(_load(port, requests, CONNECTIONS, WINDOW)),
+                asyncio.run(harness.closed_loop(port, requests, CONNECTIONS, WINDOW)),
             )
         from incidents.models import Incident
 
