@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 
 from incidents.models import Alert, Incident, Page, TimelineEntry
-from oncall.models import ContactMethod
+from oncall import selectors as oncall_selectors
+from oncall.models import ContactMethod, Membership, Person
 from oncall.redaction import VISIBLE_TAIL, address_mask
 
 RESOLVED_SHOWN = 20
@@ -169,3 +170,26 @@ def page_masks(*, incident_id: int) -> dict[str, str]:
 def text_masked(text: str, masks: dict[str, str]) -> str:
     """Return `text` with every address in `masks` masked (a provider's error may quote one)."""
     return _scrub(text, masks)
+
+
+def people_assignable(*, incident: Incident) -> QuerySet[Person]:
+    """Return the people an incident may be reassigned to: its team's."""
+    team_id = incident.service.team_id
+    return Person.objects.filter(memberships__team_id=team_id).order_by("display_name")
+
+
+def people_askable(*, incident: Incident, by: Person | None) -> QuerySet[Person]:
+    """Return the people `by` may ask to help with `incident`: the incident's team and every
+    team `by` belongs to (everyone, for a superuser)."""
+    if by is None:
+        return Person.objects.none()
+    if oncall_selectors.is_superuser(by):
+        return Person.objects.order_by("display_name")
+    teams = Membership.objects.filter(person=by).values("team_id")
+    return (
+        Person.objects.filter(
+            Q(memberships__team_id__in=teams) | Q(memberships__team_id=incident.service.team_id)
+        )
+        .distinct()
+        .order_by("display_name")
+    )

@@ -3,10 +3,22 @@ the project's urls.py includes these at the root."""
 
 from django.urls import path
 
-from incidents.views import email, ingest, metrics, slack, twilio, web
+from incidents.models.choices import Action
+from incidents.views import acts, email, ingest, metrics, slack, twilio, web
 from oncall.config.routes import slash_optional
 
 app_name = "incidents"
+
+# The paths of an incident's buttons and forms, as the API names them.
+WEB_ACTS = {
+    "acknowledge": Action.ACKNOWLEDGE,
+    "resolve": Action.RESOLVE,
+    "escalate": Action.ESCALATE,
+    "snooze": Action.SNOOZE,
+    "reassign": Action.REASSIGN,
+    "responders": Action.ADD_RESPONDER,
+    "notes": Action.NOTE,
+}
 
 urlpatterns = [
     *slash_optional(
@@ -40,4 +52,13 @@ urlpatterns = [
     *slash_optional("slack/interactions/", slack.interaction_receive, name="slack-interactions"),
     path("incidents/", web.incident_list, name="incident-list"),
     path("incidents/<int:number>/", web.incident_detail, name="incident-detail"),
+    *[
+        path(
+            f"incidents/<int:number>/{segment}/",
+            acts.incident_act_web,
+            {"action": action},
+            name=f"incident-{segment}",
+        )
+        for segment, action in WEB_ACTS.items()
+    ],
 ]

@@ -1,5 +1,5 @@
 """The incident pages people read: the board, and one incident with its alerts, timeline and
-pages. Read-only for now; acting on an incident from the web comes later."""
+pages, and (for someone who may act on it) its buttons and forms."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidents import selectors
+from incidents.access import may_act
+from incidents.forms import NoteForm, PersonForm, SnoozeForm
 
 
-def _viewer_zone(request) -> tzinfo:
+def viewer_zone(request) -> tzinfo:
     """Return the zone the viewer reads times in: their on-call profile's, else UTC."""
     person = getattr(request.user, "person", None)
     return ZoneInfo(person.time_zone) if person else UTC
@@ -24,15 +26,40 @@ def _viewer_zone(request) -> tzinfo:
 @require_GET
 def incident_list(request):
     board = selectors.incidents_board()
-    context = {"board": board, "zone": _viewer_zone(request)}
+    context = {"board": board, "zone": viewer_zone(request)}
     return render(request, "incidents/incidents_list.html", context)
 
 
 @login_required
 @require_GET
 def incident_detail(request, number: int):
+    return incident_page(request, number)
+
+
+def incident_page(request, number: int, *, status: int = 200):
+    """Render incident #number for the request's user, with its controls if they may act."""
     detail = selectors.incident_detail(number=number)
     if detail is None:
         raise Http404("No such incident.")
-    context = {"detail": detail, "incident": detail.incident, "zone": _viewer_zone(request)}
-    return render(request, "incidents/incident_detail.html", context)
+    incident = detail.incident
+    person = getattr(request.user, "person", None)
+    actable = may_act(person=person, incident=incident)
+    context = {
+        "detail": detail,
+        "incident": incident,
+        "zone": viewer_zone(request),
+        "may_act": actable,
+    }
+    if actable:
+        context |= {
+            "snooze_form": SnoozeForm(auto_id="snooze-%s"),
+            "reassign_form": PersonForm(
+                auto_id="reassign-%s", people=selectors.people_assignable(incident=incident)
+            ),
+            "responder_form": PersonForm(
+                auto_id="responder-%s",
+                people=selectors.people_askable(incident=incident, by=person),
+            ),
+            "note_form": NoteForm(auto_id="note-%s"),
+        }
+    return render(request, "incidents/incident_detail.html", context, status=status)

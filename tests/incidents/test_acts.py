@@ -3,6 +3,7 @@ acknowledgement and the same refusal, through its real entry point; snooze, esca
 notes and responders through incident_act; the access rule; the on-commit event point."""
 
 import ast
+import re
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test import Client
 
 from incidents import events
 from incidents.access import ActionRefused
@@ -92,17 +94,33 @@ def acknowledge_by(source: str, client, slack, incident: Incident, someone: Pers
         page = page_to(incident, someone, "email", f"actor{n}@example.org")
         link = action_urls(page, now=T0)["acknowledge"].removeprefix(PUBLIC)
         client.post(link)
+    elif source == "web":  # logged in, the page's CSRF token, as a browser posts the form
+        acknowledge_on_the_web(incident, someone)
     else:  # the REST API, with a token of the respond scope
         api = client_for(someone, "respond")
         answer = api.post(f"/api/v1/incidents/{incident.number}/acknowledge/")
         assert answer.status_code in (200, 403, 404), answer.content
 
 
-SOURCES = ["sms", "voice", "slack", "email", "api"]
+def acknowledge_on_the_web(incident: Incident, someone: Person) -> None:
+    """Open the incident's page as `someone` and press Acknowledge; a forged POST when the page
+    shows no such button (it still carries a CSRF token, in the logout form)."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(someone.user)
+    page = browser.get(f"/incidents/{incident.number}/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    shown = ">Acknowledge</button>" in page
+    answer = browser.post(
+        f"/incidents/{incident.number}/acknowledge/", {"csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == (302 if shown else 403), answer.content
+
+
+SOURCES = ["sms", "voice", "slack", "email", "web", "api"]
 # A call or an e-mail link reaches only someone the incident paged, so someone of another team
 # is tried where a person starts from an address or an API token.
 REFUSED = [(source, "viewer") for source in SOURCES] + [
-    (source, "outsider") for source in ("sms", "slack", "api")
+    (source, "outsider") for source in ("sms", "slack", "web", "api")
 ]
 
 
