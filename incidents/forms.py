@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django import forms
 
-from incidents.models import Service
+from incidents.models import Incident, Service
 from incidents.models.choices import Urgency
 from incidents.services.acts import NOTE_MAX
 from incidents.services.incidents import SNOOZE_MINUTES
-from oncall.models import Person
+from oncall.models import Person, Team
 
 
 class SnoozeForm(forms.Form):
@@ -64,3 +64,47 @@ def form_errors(form: forms.Form) -> str:
         label = form.fields[name].label if name in form.fields else "Form"
         parts.append(f"{label}: {' '.join(errors)}")
     return " ".join(parts)
+
+
+class IncidentFilterForm(forms.Form):
+    """The incident list's filters; every one is optional. Times are read in the viewer's zone
+    (the view activates it)."""
+
+    status = forms.ChoiceField(label="Status", required=False)
+    service = forms.ModelChoiceField(
+        label="Service", queryset=Service.objects.order_by("name"), required=False
+    )
+    team = forms.ModelChoiceField(
+        label="Team", queryset=Team.objects.order_by("name"), required=False
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=[("", "Any"), *Urgency.choices], required=False
+    )
+    since = forms.DateTimeField(
+        label="Since",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    until = forms.DateTimeField(
+        label="Until",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any"), *Incident.Status.choices]
+        for name in ("service", "team"):
+            self.fields[name].empty_label = "Any"
+            self.fields[name].error_messages["invalid_choice"] = f"No such {name}."
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until <= since:
+            self.add_error("until", "Until must be after Since.")
+        return cleaned
+
+    def filters(self) -> dict:
+        """Return the filters given, for selectors.incidents_filtered."""
+        return {name: value for name, value in self.cleaned_data.items() if value}

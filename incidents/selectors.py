@@ -108,6 +108,33 @@ def incidents_board(*, resolved_shown: int = RESOLVED_SHOWN) -> IncidentBoard:
     return IncidentBoard(open=list(open_), resolved=list(resolved))
 
 
+def incidents_filtered(
+    *,
+    status: str | None = None,
+    service=None,
+    team=None,
+    urgency: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Incident]:
+    """Return the incidents matching every filter given, newest first (created in [since,
+    until))."""
+    incidents = _incidents().order_by("-created_at", "-id")
+    if status:
+        incidents = incidents.filter(status=status)
+    if service is not None:
+        incidents = incidents.filter(service=service)
+    if team is not None:
+        incidents = incidents.filter(service__team=team)
+    if urgency:
+        incidents = incidents.filter(urgency=urgency)
+    if since is not None:
+        incidents = incidents.filter(created_at__gte=since)
+    if until is not None:
+        incidents = incidents.filter(created_at__lt=until)
+    return incidents
+
+
 def incident_detail(*, number: int, alerts_shown: int = ALERTS_SHOWN) -> IncidentDetail | None:
     """Return incident `number` with its latest alerts, timeline and pages, in four queries; None
     if there is no such incident."""

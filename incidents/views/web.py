@@ -7,13 +7,17 @@ from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidents import selectors
 from incidents.access import may_act
-from incidents.forms import NoteForm, PersonForm, SnoozeForm
+from incidents.forms import IncidentFilterForm, NoteForm, PersonForm, SnoozeForm
+
+PAGE_SIZE = 25
 
 
 def viewer_zone(request) -> tzinfo:
@@ -25,8 +29,26 @@ def viewer_zone(request) -> tzinfo:
 @login_required
 @require_GET
 def incident_list(request):
-    board = selectors.incidents_board()
-    context = {"board": board, "zone": viewer_zone(request)}
+    """Show the board (open, then recently resolved), or with any filter given, every matching
+    incident newest first, a page at a time; a bad filter is a 400 naming it."""
+    zone = viewer_zone(request)
+    context = {"zone": zone}
+    if not request.GET:
+        context |= {"form": IncidentFilterForm(), "board": selectors.incidents_board()}
+        return render(request, "incidents/incidents_list.html", context)
+    with timezone.override(zone):  # "since" and "until" are read as the viewer's local times
+        form = IncidentFilterForm(request.GET)
+        valid = form.is_valid()
+    context["form"] = form
+    if not valid:
+        return render(request, "incidents/incidents_list.html", context, status=400)
+    matching = selectors.incidents_filtered(**form.filters())
+    query = request.GET.copy()
+    query.pop("page", None)
+    context |= {
+        "results": Paginator(matching, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+    }
     return render(request, "incidents/incidents_list.html", context)
 
 

@@ -185,8 +185,9 @@ def test_open_incidents_come_newest_first_then_the_twenty_last_resolved(
     newer = fire(key="b", title="Newer", service="auth", at=T0 + MINUTE)
     incident_acknowledge(incident=older, now=T0 + MINUTE, by=Person.objects.first(), source="web")
 
-    # The session, its user, the open and the resolved incidents, the viewer's person.
-    with django_assert_max_num_queries(5):
+    # The session, its user, the open and the resolved incidents, the viewer's person, and the
+    # services and teams the filters offer.
+    with django_assert_max_num_queries(7):
         response = admin_client.get("/incidents/")
 
     open_rows = [row.split(" ")[0] for row in rows(response, "incident-table")]
