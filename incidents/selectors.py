@@ -11,13 +11,14 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from incidents.models import Alert, Incident, Page, TimelineEntry
+from incidents.models import Alert, Incident, Page, Service, TimelineEntry
 from oncall import selectors as oncall_selectors
 from oncall.models import ContactMethod, Membership, Person
 from oncall.redaction import VISIBLE_TAIL, address_mask
 
 RESOLVED_SHOWN = 20
 ALERTS_SHOWN = 5
+OPEN_SHOWN = 50  # the dashboard's; the incident list shows every one
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,24 @@ def incidents_filtered(
     if until is not None:
         incidents = incidents.filter(created_at__lt=until)
     return incidents
+
+
+def incidents_open(*, shown: int = OPEN_SHOWN) -> list[Incident]:
+    """Return the open incidents, newest first (at most `shown`)."""
+    return list(
+        _incidents().filter(status__in=Incident.OPEN).order_by("-created_at", "-id")[:shown]
+    )
+
+
+def services_declarable(*, by: Person | None) -> QuerySet[Service]:
+    """Return the services `by` may declare an incident on: those of the teams they respond
+    for (every one, for a superuser); none for a viewer."""
+    if by is None:
+        return Service.objects.none()
+    services = Service.objects.select_related("team").order_by("name")
+    if oncall_selectors.is_superuser(by):
+        return services
+    return services.filter(team_id__in=oncall_selectors.teams_acted_for(person=by))
 
 
 def incident_detail(*, number: int, alerts_shown: int = ALERTS_SHOWN) -> IncidentDetail | None:

@@ -4,7 +4,7 @@ the project's urls.py includes these at the root."""
 from django.urls import path
 
 from incidents.models.choices import Action
-from incidents.views import acts, email, ingest, metrics, slack, twilio, web
+from incidents.views import acts, dashboard, email, ingest, metrics, slack, twilio, web
 from oncall.config.routes import slash_optional
 
 app_name = "incidents"
@@ -50,6 +50,8 @@ urlpatterns = [
     path("email/<str:token>/", email.email_action, name="email-action"),
     *slash_optional("slack/commands/", slack.command_receive, name="slack-commands"),
     *slash_optional("slack/interactions/", slack.interaction_receive, name="slack-interactions"),
+    path("dashboard/incidents/", dashboard.dashboard_incidents, name="dashboard-incidents"),
+    path("incidents/declare/", dashboard.incident_declare_web, name="incident-declare"),
     path("incidents/", web.incident_list, name="incident-list"),
     path("incidents/<int:number>/", web.incident_detail, name="incident-detail"),
     *[

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from oncall import clock, health, ical, selectors, services
-from oncall.timeline import timeline_build
 
 FEED_PAST = timedelta(days=30)
 FEED_FUTURE = timedelta(days=180)
-HOME_DAYS = 14
 
 
 @require_GET
@@ -31,31 +27,6 @@ def readyz(request):
         # Informational: a web process is ready even while the workers are being restarted.
         body["pipeline_heartbeat_age_seconds"] = health.pipeline_age_seconds()
     return JsonResponse(body, status=200 if ready else 503)
-
-
-@login_required
-@require_GET
-def home(request):
-    now = clock.now()
-    end = now + timedelta(days=HOME_DAYS)
-    # A viewer with an on-call profile sees times in their zone; anyone else in each schedule's.
-    person = getattr(request.user, "person", None)
-    summaries, shifts = selectors.oncall_board(at=now, until=end)
-    timelines = timeline_build(
-        summaries=summaries,
-        shifts=shifts,
-        start=now,
-        end=end,
-        time_zone=person.time_zone if person else None,
-    )
-    context = {
-        "now": now,
-        "days": HOME_DAYS,
-        "summaries": summaries,
-        "timelines": timelines,
-        "gapped": [timeline for timeline in timelines if timeline.first_gap],
-    }
-    return render(request, "oncall/home.html", context)
 
 
 @require_GET

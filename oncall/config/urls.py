@@ -8,7 +8,8 @@ from oncall.api.errors import api_not_found
 from oncall.config.routes import slash_optional
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The dashboard shows incidents too, so it lives in the upper layer (incidents -> oncall).
+    path("", include("incidents.dashboard_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     *slash_optional("healthz", views.healthz, name="healthz"),
