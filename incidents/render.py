@@ -39,14 +39,22 @@ def page_subject(*, number: int, severity: str, title: str) -> str:
 
 
 def page_email(
-    *, number: int, severity: str, title: str, acknowledge_url: str, resolve_url: str
+    *,
+    number: int,
+    severity: str,
+    title: str,
+    acknowledge_url: str,
+    resolve_url: str,
+    incident_url: str,
 ) -> str:
-    """Return the text of an e-mail page, with its acknowledge and resolve links."""
+    """Return the text of an e-mail page, with its acknowledge and resolve links and a link to
+    the incident's page."""
     return (
         f"Incident #{number} ({severity.upper()}) needs someone:\n\n"
         f"    {' '.join(title.split())}\n\n"
         f"Acknowledge: {acknowledge_url}\n"
-        f"Resolve:     {resolve_url}\n\n"
+        f"Resolve:     {resolve_url}\n"
+        f"Open it:     {incident_url}\n\n"
         "Each link works once, for 24 hours, and asks you to confirm before it acts.\n"
         "You get this because you are on call, or were asked to help, on Plantao.\n"
     )

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.constants import OnConflict
 
 from incidents import render
+from incidents.links import incident_url
 from incidents.models import Incident, Page, TimelineEntry
 from incidents.models.choices import Urgency
 from incidents.services import email_links, noise
@@ -25,12 +26,15 @@ from incidents.services.timeline import timeline_add
 from oncall import clock, fatigue, pacing
 from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
-from oncall.models import NotificationRule, Person
+from oncall.models import ContactMethod, NotificationRule, Person
 
 log = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 4  # a page the provider turns away for now is tried this often in all
 RETRY_BACKOFF = timedelta(seconds=5)  # then 10 s, 20 s
+
+# The pages that carry a link to the incident's web page.
+LINKED_KINDS = (ContactMethod.Kind.EMAIL, ContactMethod.Kind.SLACK)
 
 
 def _lease() -> timedelta:
@@ -177,6 +181,7 @@ def _message(page: Page, *, now: datetime) -> Message:
             **words,
             acknowledge_url=urls[email_links.ACKNOWLEDGE],
             resolve_url=urls[email_links.RESOLVE],
+            incident_url=incident_url(incident.number),
         )
     else:
         body = render.page_sms(**words)
@@ -187,6 +192,8 @@ def _message(page: Page, *, now: datetime) -> Message:
         subject=render.page_subject(**words),
         body=body,
         mentions=(f"#{incident.number}",),
+        # The SMS and the call leave it out: the SMS stays one segment.
+        link=incident_url(incident.number) if page.kind in LINKED_KINDS else "",
     )
 
 

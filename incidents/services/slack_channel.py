@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
+from incidents.links import incident_url
 from incidents.models import Incident, Page
 from incidents.models.choices import Source
 from incidents.services.doorbell import SLACK_POST, SLACK_UPDATE, ring
@@ -88,6 +89,7 @@ def _content(incident: Incident) -> dict:
         service=incident.service.name,
         status=incident.status,
         by=status_by(incident),
+        url=incident_url(incident.number),
     )
 
 

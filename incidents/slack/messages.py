@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from incidents.render import page_subject
 from incidents.slack.commands import ACKNOWLEDGE, ESCALATE, RESOLVE
 from oncall.channels import slack_blocks as slack
-from oncall.channels.slack_blocks import answer_blocks, escape
+from oncall.channels.slack_blocks import answer_blocks, escape, link_text
 
 HELP = (
     "*/oncall* [schedule or team]: who is on call now, until when, and who is next\n"
@@ -121,7 +121,14 @@ def service_unknown(name: str, yours: Iterable[str]) -> str:
 
 
 def incident_post(
-    *, number: int, severity: str, title: str, service: str, status: str, by: str = ""
+    *,
+    number: int,
+    severity: str,
+    title: str,
+    service: str,
+    status: str,
+    by: str = "",
+    url: str = "",
 ) -> dict:
     """Return the text and blocks of an incident's post in its service's channel, as it stands:
     the buttons that still apply, and who acknowledged or resolved it. The Slack pages sent for
@@ -134,6 +141,7 @@ def incident_post(
             f"*{escape(headline)}*",
             number=number,
             answers=STILL_POSSIBLE.get(status, ()),
-            context=f"{escape(service)} · {escape(state)}",
+            context=f"{escape(service)} · {escape(state)}"
+            + (f" · {link_text(url, number)}" if url else ""),
         ),
     }

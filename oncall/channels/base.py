@@ -21,6 +21,9 @@ class Message:
     mentions: tuple[str, ...] = ()
     # The references of other pages this message carries too (several incidents in one text).
     also: tuple[str, ...] = ()
+    # A web page about the message (its incident's), for channels that can show a link; an SMS
+    # leaves it out to stay one segment.
+    link: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:

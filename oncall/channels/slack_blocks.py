@@ -55,7 +55,14 @@ def page_content(message: Message) -> dict:
     """Return the text and blocks of a page: its one-line subject, and the answer buttons."""
     found = NUMBER.search(message.subject)
     number = int(found.group(1)) if found else None
+    context = link_text(message.link, number) if message.link else ""
     return {
         "text": message.subject,
-        "blocks": answer_blocks(f"*{escape(message.subject)}*", number=number),
+        "blocks": answer_blocks(f"*{escape(message.subject)}*", number=number, context=context),
     }
+
+
+def link_text(url: str, number: int | None) -> str:
+    """Return mrkdwn linking to `url`: "Open #42 in Plantao"."""
+    what = f"#{number}" if number is not None else "it"
+    return f"<{escape(url)}|Open {what} in Plantao>"

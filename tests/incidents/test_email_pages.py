@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail, signing
 from django.core.mail.backends.base import BaseEmailBackend
 
@@ -53,6 +54,8 @@ def test_the_page_is_an_email_with_both_links(emailed):
     assert message.subject == f"[Plantao #{incident.number}] CRITICAL Disk full"
     assert set(links) == {"Acknowledge", "Resolve"}
     assert message.extra_headers["X-Plantao-Page"].startswith("page-")
+    # The incident's own page, for the whole story (who else was paged, the timeline).
+    assert f"Open it:     {settings.PUBLIC_URL}/incidents/{incident.number}/\n" in message.body
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 
 from incidents.models import Incident, Service
 from incidents.services import slack as slack_services
@@ -173,6 +174,9 @@ def test_an_alert_pages_by_slack_and_a_signed_button_press_acknowledges(
     assert incident.pages.get(kind="slack").state == "sent"
     (post,) = posted(slack, "C0AUTH")
     assert buttons(post) == buttons(dm) and "Triggered" in shown(post)
+    # Both link to the incident's web page.
+    web = f"<{settings.PUBLIC_URL}/incidents/{number}/|Open #{number} in Plantao>"
+    assert web in shown(dm) and web in shown(post)
 
     workers.frozen_now(T0 + MINUTE)
     with on_commit():

@@ -140,6 +140,7 @@ def test_alert_to_sms_to_a_signed_4_acknowledges_and_nothing_more_is_sent(
     assert sms["To"] == phone(primary)
     assert sms["Body"].startswith(f"[Plantao #{incident.number}] CRITICAL ")
     assert sms["Body"].endswith("reply 4 to acknowledge, 6 to resolve")
+    assert "/incidents/" not in sms["Body"] and len(sms["Body"]) <= 160  # one segment, no link
 
     workers.frozen_now(T0 + MINUTE)
     answer = signed_post(client, "/twilio/sms/", {"From": phone(primary), "Body": "4"})
