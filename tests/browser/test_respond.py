@@ -33,7 +33,7 @@ SERIOUS = {"serious", "critical"}
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api",
-    reason="no browser driver: Playwright for Python is not installed (pip install -r requirements.txt)",
+    reason="no browser driver: Playwright for Python is missing (pip install -r requirements.txt)",
 )
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
 pytestmark = [
