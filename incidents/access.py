@@ -46,6 +46,25 @@ def incidents_actable(person: Person | None) -> QuerySet[Incident]:
     )
 
 
+def incidents_visible(*, user) -> QuerySet[Incident]:
+    """Return the incidents `user` may see on the web: every one for a superuser; otherwise
+    those of the teams their person belongs to, in any role, and those that paged them or asked
+    them to help. Another team's incident does not exist for them (404), as in the API."""
+    if user is None or not user.is_authenticated:
+        return Incident.objects.none()
+    if user.is_superuser:
+        return Incident.objects.all()
+    person = getattr(user, "person", None)
+    if person is None:
+        return Incident.objects.none()
+    teams = Membership.objects.filter(person=person).values("team_id")
+    return Incident.objects.filter(
+        Q(service__team_id__in=teams)
+        | Q(pk__in=Page.objects.filter(person=person).values("incident_id"))
+        | Q(pk__in=Responder.objects.filter(person=person).values("incident_id"))
+    )
+
+
 def may_act(*, person: Person | None, incident: Incident) -> bool:
     """Whether `person` may act on `incident`."""
     return incidents_actable(person).filter(pk=incident.pk).exists()

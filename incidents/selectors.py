@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from incidents.access import incidents_visible
 from incidents.models import Alert, Incident, Page, Service, TimelineEntry
 from oncall import selectors as oncall_selectors
 from oncall.models import ContactMethod, Membership, Person
@@ -94,15 +95,17 @@ def _label(choices, value: str) -> str:
     return choices(value).label if value in choices.values else value
 
 
-def _incidents():
-    return Incident.objects.select_related("service", "acknowledged_by", "resolved_by")
+def _incidents(user):
+    # Only what `user` may see: the web's rule for reading, in one place (incidents/access.py).
+    return incidents_visible(user=user).select_related("service", "acknowledged_by", "resolved_by")
 
 
-def incidents_board(*, resolved_shown: int = RESOLVED_SHOWN) -> IncidentBoard:
-    """Return the open incidents, newest first, and the most recently resolved ones."""
-    open_ = _incidents().filter(status__in=Incident.OPEN).order_by("-created_at", "-id")
+def incidents_board(*, user, resolved_shown: int = RESOLVED_SHOWN) -> IncidentBoard:
+    """Return the open incidents `user` may see, newest first, and the most recently resolved
+    ones."""
+    open_ = _incidents(user).filter(status__in=Incident.OPEN).order_by("-created_at", "-id")
     resolved = (
-        _incidents()
+        _incidents(user)
         .filter(status=Incident.Status.RESOLVED)
         .order_by("-resolved_at", "-id")[:resolved_shown]
     )
@@ -111,6 +114,7 @@ def incidents_board(*, resolved_shown: int = RESOLVED_SHOWN) -> IncidentBoard:
 
 def incidents_filtered(
     *,
+    user,
     status: str | None = None,
     service=None,
     team=None,
@@ -118,9 +122,9 @@ def incidents_filtered(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[Incident]:
-    """Return the incidents matching every filter given, newest first (created in [since,
-    until))."""
-    incidents = _incidents().order_by("-created_at", "-id")
+    """Return the incidents `user` may see matching every filter given, newest first (created
+    in [since, until))."""
+    incidents = _incidents(user).order_by("-created_at", "-id")
     if status:
         incidents = incidents.filter(status=status)
     if service is not None:
@@ -136,10 +140,10 @@ def incidents_filtered(
     return incidents
 
 
-def incidents_open(*, shown: int = OPEN_SHOWN) -> list[Incident]:
-    """Return the open incidents, newest first (at most `shown`)."""
+def incidents_open(*, user, shown: int = OPEN_SHOWN) -> list[Incident]:
+    """Return the open incidents `user` may see, newest first (at most `shown`)."""
     return list(
-        _incidents().filter(status__in=Incident.OPEN).order_by("-created_at", "-id")[:shown]
+        _incidents(user).filter(status__in=Incident.OPEN).order_by("-created_at", "-id")[:shown]
     )
 
 
@@ -154,11 +158,13 @@ def services_declarable(*, by: Person | None) -> QuerySet[Service]:
     return services.filter(team_id__in=oncall_selectors.teams_acted_for(person=by))
 
 
-def incident_detail(*, number: int, alerts_shown: int = ALERTS_SHOWN) -> IncidentDetail | None:
+def incident_detail(
+    *, number: int, user, alerts_shown: int = ALERTS_SHOWN
+) -> IncidentDetail | None:
     """Return incident `number` with its latest alerts, timeline and pages, in four queries; None
-    if there is no such incident."""
+    if there is no such incident, or `user` may not see it."""
     incident = (
-        _incidents()
+        _incidents(user)
         .select_related("assignee")
         .annotate(alert_count=Count("alerts"))
         .filter(pk=number)

@@ -30,7 +30,7 @@ def _page(request, form: DeclareForm | None = None, *, status: int = 200):
     services = selectors.services_declarable(by=person)
     context = oncall_overview(person=person, now=clock.now()) | {
         "zone": viewer_zone(request),
-        "open_incidents": selectors.incidents_open(),
+        "open_incidents": selectors.incidents_open(user=request.user),
         "poll_seconds": POLL_SECONDS,
         "declare_form": form or DeclareForm(services=services, auto_id="declare-%s"),
     }
@@ -47,7 +47,10 @@ def dashboard(request):
 @require_GET
 def dashboard_incidents(request):
     """Return the open incidents alone, for the dashboard to swap in."""
-    context = {"zone": viewer_zone(request), "open_incidents": selectors.incidents_open()}
+    context = {
+        "zone": viewer_zone(request),
+        "open_incidents": selectors.incidents_open(user=request.user),
+    }
     return render(request, "incidents/_open_incidents.html", context)
 
 

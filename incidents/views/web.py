@@ -34,7 +34,10 @@ def incident_list(request):
     zone = viewer_zone(request)
     context = {"zone": zone}
     if not request.GET:
-        context |= {"form": IncidentFilterForm(), "board": selectors.incidents_board()}
+        context |= {
+            "form": IncidentFilterForm(),
+            "board": selectors.incidents_board(user=request.user),
+        }
         return render(request, "incidents/incidents_list.html", context)
     with timezone.override(zone):  # "since" and "until" are read as the viewer's local times
         form = IncidentFilterForm(request.GET)
@@ -42,7 +45,7 @@ def incident_list(request):
     context["form"] = form
     if not valid:
         return render(request, "incidents/incidents_list.html", context, status=400)
-    matching = selectors.incidents_filtered(**form.filters())
+    matching = selectors.incidents_filtered(user=request.user, **form.filters())
     query = request.GET.copy()
     query.pop("page", None)
     context |= {
@@ -60,7 +63,7 @@ def incident_detail(request, number: int):
 
 def incident_page(request, number: int, *, status: int = 200):
     """Render incident #number for the request's user, with its controls if they may act."""
-    detail = selectors.incident_detail(number=number)
+    detail = selectors.incident_detail(number=number, user=request.user)
     if detail is None:
         raise Http404("No such incident.")
     incident = detail.incident

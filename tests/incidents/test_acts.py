@@ -107,9 +107,12 @@ def acknowledge_on_the_web(incident: Incident, someone: Person) -> None:
     shows no such button (it still carries a CSRF token, in the logout form)."""
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(someone.user)
-    page = browser.get(f"/incidents/{incident.number}/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    shown = ">Acknowledge</button>" in page
+    shown_to = browser.get(f"/incidents/{incident.number}/")
+    page = shown_to.content.decode()
+    # The dashboard carries a CSRF token too: someone of another team never sees the incident.
+    home = browser.get("/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home).group(1)
+    shown = shown_to.status_code == 200 and ">Acknowledge</button>" in page
     answer = browser.post(
         f"/incidents/{incident.number}/acknowledge/", {"csrfmiddlewaretoken": token}
     )

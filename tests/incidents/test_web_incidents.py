@@ -209,7 +209,10 @@ def test_times_are_in_the_viewers_zone(client, demo, console, workers):
     assert "Times in <strong>America/Sao_Paulo</strong>" in detail
     assert 'datetime="2027-01-13T07:00:00-03:00"' in detail
 
-    client.force_login(get_user_model().objects.create_user("nobody-on-call"))
+    # Someone with no on-call profile reads UTC (a superuser: they see every team's incidents).
+    client.force_login(
+        get_user_model().objects.create_superuser("nobody-on-call", "n@example.org", "x")
+    )
     (row,) = rows(client.get("/incidents/"), "incident-table")
     assert "Wed 13 Jan, 10:00" in row
 
@@ -244,8 +247,9 @@ def test_an_incident_is_read_in_a_constant_number_of_queries(
     workers.run(T0 + timedelta(hours=3))  # three passes of the policy: many pages
     assert incident.pages.count() > 20 and incident.timeline.count() > 20
 
+    root = get_user_model().objects.get(username="admin")  # admin_client's superuser
     with django_assert_max_num_queries(4):
-        detail = selectors.incident_detail(number=incident.number)
+        detail = selectors.incident_detail(number=incident.number, user=root)
     assert detail.alert_count == 8 and len(detail.alerts) == selectors.ALERTS_SHOWN
     # The page adds the session, its user and their person; for someone who may act, the
     # access check and the two lists of people its forms offer.
@@ -266,3 +270,24 @@ def test_an_incident_is_read_in_a_constant_number_of_queries(
 )
 def test_addresses_are_masked(kind, address, shown):
     assert selectors.address_mask(kind, address) == shown
+
+
+@pytest.mark.django_db
+def test_another_teams_incidents_do_not_exist_on_the_web(client, demo, console, workers):
+    from oncall.models import Team
+    from oncall.services import person_create, team_member_set
+
+    incident = fire()
+    stranger = person_create(username="data-admin", display_name="Data Admin")
+    team_member_set(
+        team=Team.objects.create(name="Data", slug="data"), person=stranger, role="admin"
+    )
+    client.force_login(stranger.user)
+    assert client.get(f"/incidents/{incident.number}/").status_code == 404
+    for path in ("/incidents/", "/incidents/?status=triggered", "/"):
+        assert incident.title not in client.get(path).content.decode(), path
+
+    ana = Person.objects.get(display_name="Ana Souza")  # of Platform SRE: she sees it
+    client.force_login(ana.user)
+    assert client.get(f"/incidents/{incident.number}/").status_code == 200
+    assert incident.title in client.get("/incidents/").content.decode()
