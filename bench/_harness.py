@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -84,6 +85,34 @@ def production_env(*, database: str, redis: str, tmp: Path, **extra: str) -> dic
     )
     env.update(extra)
     return env
+
+
+def demo_load(env: dict, cwd: Path) -> None:
+    """Migrate the bench database and load the demo organisation into it, in processes of
+    their own with `env`."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=cwd, env=env, check=True)
+    subprocess.run(
+        [*manage, "demo", "--force"], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def bench_incident(n: int, *, status: str, service_ids: list[int], created):
+    """Return the unsaved incident number `n` of a made-up history, `status`, created at
+    `created` (acknowledged then, resolved 5 minutes later when resolved)."""
+    from incidents.models import Incident
+
+    return Incident(
+        service_id=service_ids[n % len(service_ids)],
+        dedup_key=f"bench-{n}",
+        title=f"Bench incident {n}: p99 latency above 2 s on edge-{n % 40}",
+        severity="critical" if n % 3 == 0 else "warning",
+        urgency="high" if n % 3 == 0 else "low",
+        status=status,
+        created_at=created,
+        acknowledged_at=created if status != "triggered" else None,
+        resolved_at=created + timedelta(minutes=5) if status == "resolved" else None,
+    )
 
 
 def free_port() -> int:

@@ -20,7 +20,6 @@ import asyncio
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,11 +41,7 @@ CONNECTIONS, WINDOW, ALONE = (2, 1.0, 1.0) if SMALL else (4, 8.0, 4.0)
 
 def _organisation(env: dict) -> str:
     """Load the demo, add schedules and incidents; return a read token of a team member."""
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [*manage, "demo", "--force"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
+    harness.demo_load(env, ROOT)
     import django
 
     django.setup()
@@ -74,17 +69,11 @@ def _organisation(env: dict) -> str:
     def incident(n: int) -> Incident:
         status = "triggered" if n < TRIGGERED else "acknowledged"
         status = status if n < TRIGGERED + ACKNOWLEDGED else "resolved"
-        created = now - timedelta(minutes=INCIDENTS - n)
-        return Incident(
-            service_id=service_ids[n % len(service_ids)],
-            dedup_key=f"bench-{n}",
-            title=f"Bench incident {n}: p99 latency above 2 s on edge-{n % 40}",
-            severity="critical" if n % 3 == 0 else "warning",
-            urgency="high" if n % 3 == 0 else "low",
+        return harness.bench_incident(
+            n,
             status=status,
-            created_at=created,
-            acknowledged_at=created if status != "triggered" else None,
-            resolved_at=created + timedelta(minutes=5) if status == "resolved" else None,
+            service_ids=service_ids,
+            created=now - timedelta(minutes=INCIDENTS - n),
         )
 
     # Shuffled in id order, as a real history is: open incidents among the resolved ones.

@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,11 +55,7 @@ def _env(tmp: Path) -> dict:
 
 def _organisation(env: dict) -> list[int]:
     """Load the demo, link the Primary on-call person to Slack, open INCIDENTS incidents."""
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [*manage, "demo", "--force"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
+    harness.demo_load(env, ROOT)
     import django
 
     django.setup()

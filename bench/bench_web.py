@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,17 +41,11 @@ def _organisation() -> int:
 
     def incident(n: int) -> Incident:
         status = ("triggered", "acknowledged")[n % 2] if n >= INCIDENTS - OPEN else "resolved"
-        created = now - timedelta(minutes=INCIDENTS - n)
-        return Incident(
-            service_id=service_ids[n % len(service_ids)],
-            dedup_key=f"bench-{n}",
-            title=f"Bench incident {n}: p99 latency above 2 s on edge-{n % 40}",
-            severity="critical" if n % 3 == 0 else "warning",
-            urgency="high" if n % 3 == 0 else "low",
+        return harness.bench_incident(
+            n,
             status=status,
-            created_at=created,
-            acknowledged_at=created if status != "triggered" else None,
-            resolved_at=created + timedelta(minutes=5) if status == "resolved" else None,
+            service_ids=service_ids,
+            created=now - timedelta(minutes=INCIDENTS - n),
         )
 
     for start in range(0, INCIDENTS, 5_000):
@@ -94,15 +87,7 @@ def main() -> None:
             env = harness.production_env(database=DATABASE, redis=REDIS, tmp=Path(tmp))
             env["DJANGO_SETTINGS_MODULE"] = "oncall.config.settings.test"
             env["ALLOWED_HOSTS"] = "testserver"
-            manage = [sys.executable, "manage.py"]
-            subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-            subprocess.run(
-                [*manage, "demo", "--force"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+            harness.demo_load(env, ROOT)
             os.environ.update(env)
             sys.path.insert(0, str(ROOT))
             import django
