@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -113,6 +114,19 @@ def bench_incident(n: int, *, status: str, service_ids: list[int], created):
         acknowledged_at=created if status != "triggered" else None,
         resolved_at=created + timedelta(minutes=5) if status == "resolved" else None,
     )
+
+
+def bench_end(*, web, redis, database_name: str, tmp: Path) -> None:
+    """Stop the web tier if it runs, close this process's connections, and leave nothing of the
+    bench behind: its Redis database flushed, its PostgreSQL database dropped, its files gone."""
+    if web is not None:
+        web.stop()
+    from django.db import connections
+
+    connections.close_all()
+    redis.flushdb()
+    database(database_name, create=False)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def free_port() -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -186,14 +185,7 @@ def main() -> None:
                 target,
             )
     finally:
-        if web is not None:
-            web.stop()
-        from django.db import connections
-
-        connections.close_all()
-        redis.flushdb()
-        harness.database(DATABASE, create=False)
-        shutil.rmtree(tmp, ignore_errors=True)
+        harness.bench_end(web=web, redis=redis, database_name=DATABASE, tmp=tmp)
     print(f"(bench_api took {time.monotonic() - began:.0f} s)")
 
 

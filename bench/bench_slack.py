@@ -22,7 +22,6 @@ import hmac
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -171,14 +170,7 @@ def main() -> None:
         acknowledged = Incident.objects.filter(status="acknowledged").count()
         print(f"  ({acknowledged} incidents acknowledged by the presses, each once)")
     finally:
-        if web is not None:
-            web.stop()
-        from django.db import connections
-
-        connections.close_all()
-        redis.flushdb()
-        harness.database(DATABASE, create=False)
-        shutil.rmtree(tmp, ignore_errors=True)
+        harness.bench_end(web=web, redis=redis, database_name=DATABASE, tmp=tmp)
     print(f"(bench_slack took {time.monotonic() - began:.0f} s)")
 
 

@@ -4,12 +4,12 @@ embedded default page someone by e-mail, and their logs hold no live link."""
 import io
 import logging
 import os
-import subprocess
-import sys
 
 import pytest
 
-from .chaos import ROOT, Fleet, wait_until
+from tests.webserver import manage
+
+from .chaos import Fleet, wait_until
 
 SIGNED_PAYLOAD = "eyJ"  # how every signed link token starts: base64 of '{"'
 FIRE = """
@@ -54,19 +54,6 @@ def embedded(var_dir, **extra) -> dict:
         "PLANTAO_CHANNEL": "auto",
         **extra,
     }
-
-
-def manage(env: dict, *arguments: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.mark.parametrize(
