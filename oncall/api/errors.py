@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -18,6 +19,15 @@ def body(code: str, message: str, fields: dict | None = None) -> dict:
     if fields:
         error["fields"] = fields
     return {"error": error}
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but the object's state forbids it (deleting a policy that services
+    still use): 409, naming what stands in the way, and nothing is changed."""
+
+    status_code = 409
+    default_code = "conflict"
+    default_detail = "The object is in use."
 
 
 def _flatten(detail) -> str:
@@ -46,6 +56,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        held = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        users = sorted({str(obj) for obj in held})[:5]
+        exc = Conflict(f"It is still used by {', '.join(users)}; change or delete those first.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
