@@ -8,10 +8,12 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         from incidents import (
+            audited,
             checks,  # noqa: F401 - registers the start-up checks
             listeners,
             signals,
         )
 
         signals.connect()
+        audited.connect()
         listeners.connect()

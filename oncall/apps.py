@@ -8,8 +8,10 @@ class OncallConfig(AppConfig):
 
     def ready(self):
         from oncall import (
+            audited,
             checks,  # noqa: F401 - registers the start-up checks
             signals,
         )
 
         signals.connect()
+        audited.connect()

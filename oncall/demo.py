@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from oncall import clock
+from oncall.audit import audit_bulk_created
 from oncall.models import (
     ContactMethod,
     Layer,
@@ -149,8 +150,10 @@ def _layer(schedule, *, position, name, people, time_zone, handoff, restriction=
         },
     )
     layer.members.all().delete()
-    LayerMember.objects.bulk_create(
-        LayerMember(layer=layer, person=person, position=i) for i, person in enumerate(people)
+    audit_bulk_created(
+        LayerMember.objects.bulk_create(
+            LayerMember(layer=layer, person=person, position=i) for i, person in enumerate(people)
+        )
     )
     layer.restrictions.all().delete()
     if restriction is not None:

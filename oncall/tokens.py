@@ -6,7 +6,9 @@ import secrets
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from oncall.audit import audit_action
 from oncall.models import ApiToken
 from oncall.models.tokens import api_token_digest
 
@@ -36,8 +38,15 @@ def api_token_create(
     return token, secret
 
 
+@transaction.atomic
 def api_token_revoke(*, token: ApiToken, now: datetime) -> bool:
     """Revoke `token` at once; return False if it was revoked already."""
-    changed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    # Locked and saved (not a bare UPDATE), so the audit log records the revocation.
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    changed = locked.revoked_at is None
+    if changed:
+        locked.revoked_at = now
+        with audit_action("revoke"):
+            locked.save(update_fields=["revoked_at"])
     token.refresh_from_db()
-    return bool(changed)
+    return changed

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 
 from oncall import clock
+from oncall.audit import audit_action
 from oncall.channels.base import ChannelError, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
 from oncall.models import ContactMethod
@@ -121,15 +122,19 @@ def verification_check(*, method: ContactMethod, code: str, now: datetime) -> bo
     method.verified_at = now
     method.verification_digest = ""
     method.verification_expires_at = None
-    method.save(update_fields=["verified_at", "verification_digest", "verification_expires_at"])
-    if method.kind == ContactMethod.Kind.SMS:
-        # The number answered: its calls reach the same phone (the voice method's SMS twin).
-        ContactMethod.objects.filter(
-            person_id=method.person_id,
-            kind=ContactMethod.Kind.VOICE,
-            address=method.address,
-            verified_at__isnull=True,
-        ).update(verified_at=now)
+    # Saved row by row (not a bare UPDATE), so the audit log records each verification.
+    with audit_action("verify"):
+        method.save(update_fields=["verified_at", "verification_digest", "verification_expires_at"])
+        if method.kind == ContactMethod.Kind.SMS:
+            # The number answered: its calls reach the same phone (the voice method's SMS twin).
+            for twin in ContactMethod.objects.filter(
+                person_id=method.person_id,
+                kind=ContactMethod.Kind.VOICE,
+                address=method.address,
+                verified_at__isnull=True,
+            ):
+                twin.verified_at = now
+                twin.save(update_fields=["verified_at"])
     return True
 
 

@@ -17,6 +17,7 @@ from incidents.models import Incident, Integration, Service
 from incidents.models.integrations import token_digest
 from incidents.services.alerts import alerts_ingest, heartbeat_key
 from oncall import clock
+from oncall.audit import audit_action
 
 # 24 random bytes: 192 bits, exactly 32 URL-safe characters, the length PagerDuty keys have.
 TOKEN_BYTES = 24
@@ -106,14 +107,15 @@ def integration_rotate(
     locked.previous_valid_until = now + grace if keep_old else None
     locked.token_digest = digest
     locked.token_hint = token[:HINT_LENGTH]
-    locked.save(
-        update_fields=[
-            "token_digest",
-            "token_hint",
-            "previous_token_digest",
-            "previous_valid_until",
-        ]
-    )
+    with audit_action("rotate_token"):  # recorded by its hint and grace, never its token
+        locked.save(
+            update_fields=[
+                "token_digest",
+                "token_hint",
+                "previous_token_digest",
+                "previous_valid_until",
+            ]
+        )
     for field in ("token_digest", "token_hint", "previous_token_digest", "previous_valid_until"):
         setattr(integration, field, getattr(locked, field))
     tokens_forget()

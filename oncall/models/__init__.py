@@ -1,3 +1,4 @@
+from .audit import AuditEntry
 from .feeds import CalendarFeed
 from .handoffs import HandoffSummary
 from .heartbeats import Heartbeat
@@ -10,6 +11,7 @@ from .tokens import ApiToken
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "CalendarFeed",
     "ContactMethod",
     "HandoffSummary",

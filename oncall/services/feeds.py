@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 
 from oncall import clock
+from oncall.audit import audit_action
 from oncall.models import CalendarFeed, Person, Schedule
 from oncall.models.feeds import token_digest
 
@@ -33,7 +34,8 @@ def calendar_feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
     """Stop a calendar link from working, for good."""
     if feed.revoked_at is None:
         feed.revoked_at = clock.now()
-        feed.save(update_fields=["revoked_at"])
+        with audit_action("revoke"):
+            feed.save(update_fields=["revoked_at"])
     return feed
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from oncall import selectors
+from oncall.audit import audit_bulk_created
 from oncall.models import Layer, LayerMember, LayerRestriction, Override, Person, Schedule
 from oncall.services._checks import require_aware
 
@@ -62,11 +63,11 @@ def layer_create(
     except ValueError as error:  # RotaError, or an unknown restriction kind
         raise ValidationError({"restrictions": str(error)}) from error
     layer.save()
-    LayerMember.objects.bulk_create(
+    members = LayerMember.objects.bulk_create(
         LayerMember(layer=layer, person=person, position=index)
         for index, person in enumerate(participants)
     )
-    LayerRestriction.objects.bulk_create(
+    restrictions = LayerRestriction.objects.bulk_create(
         LayerRestriction(
             layer=layer,
             kind=r.kind,
@@ -76,6 +77,7 @@ def layer_create(
         )
         for r in restrictions
     )
+    audit_bulk_created([*members, *restrictions])
     return layer
 
 

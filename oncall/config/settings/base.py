@@ -60,6 +60,9 @@ MIDDLEWARE = [
     # each border between sync and async code is a hop to another thread. Here it shares the
     # view's one hop instead of making two of its own (/healthz: about 2 ms -> see bench).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Also sync only, so also innermost: the request becomes the audit log's context (who acts,
+    # through which door) for whatever the view changes.
+    "oncall.audit.AuditMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
