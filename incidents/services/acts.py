@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from incidents.access import may_act, refusal
 from incidents.models import Incident, Responder
@@ -22,6 +23,7 @@ from incidents.services.incidents import (
     incident_resolve,
     incident_snooze,
 )
+from oncall.audit import audit_record
 from oncall.models import Membership, Person
 
 NOTE_MAX = 5000
@@ -62,10 +64,51 @@ def incident_act(
     if source not in Source.values:
         raise ValidationError({"source": f"Unknown source; one of {', '.join(Source.values)}."})
     action = Action(action)
-    changed, message = _ACTS[action](
-        incident, by=by, source=source, now=now, minutes=minutes, person=person, text=text
-    )
+    before = (incident.status, incident.assignee_id)
+    # The act and its audit entry are kept together or not at all.
+    with transaction.atomic():
+        changed, message = _ACTS[action](
+            incident, by=by, source=source, now=now, minutes=minutes, person=person, text=text
+        )
+        if changed:
+            _audited(
+                incident,
+                action,
+                before,
+                by=by,
+                source=source,
+                minutes=minutes,
+                text=text,
+                person=person,
+            )
     return ActResult(incident=incident, action=action, changed=changed, message=message)
+
+
+def _audited(incident, action, before, *, by, source, minutes, text, person) -> None:
+    """Record what the act changed in the audit log: the status, the note, the snooze, who it
+    was given to."""
+    status, assignee_id = before
+    changes = {}
+    if incident.status != status:
+        changes["status"] = [status, incident.status]
+    if action == Action.SNOOZE:
+        changes |= {"minutes": minutes, "until": incident.ack_timeout_at}
+    elif action == Action.NOTE:
+        changes["note"] = text
+    elif action == Action.REASSIGN:
+        changes["assignee"] = [assignee_id, person.pk]
+    elif action == Action.ADD_RESPONDER:
+        changes["responder"] = person.pk
+    audit_record(
+        action=action,
+        object_type="incident",
+        object_id=incident.number,
+        object_repr=str(incident),
+        team_id=incident.service.team_id,
+        changes=changes,
+        actor=by.user if by is not None else None,
+        source=source,
+    )
 
 
 def _status(incident: Incident) -> str:
