@@ -56,6 +56,15 @@ def teams_with(request, role: str = VIEWER) -> list[int]:
     return [team for team, held in team_roles(request).items() if RANK[held] >= RANK[role]]
 
 
+def acts_as_superuser(request) -> bool:
+    """Return whether the request reaches every team: a superuser's, with no token below admin."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_superuser:
+        return False
+    token = getattr(request, "auth", None)
+    return not isinstance(token, ApiToken) or token.scope == ApiToken.Scope.ADMIN
+
+
 def team_allows(request, team_id: int | None, role: str) -> bool:
     """Return whether the request holds at least `role` in team `team_id`."""
     held = team_roles(request).get(team_id)

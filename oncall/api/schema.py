@@ -66,6 +66,11 @@ ERRORS = {
 }
 
 
+def error_answer(status: int, code: str, message: str) -> OpenApiResponse:
+    """Document an error answer an operation gives in words of its own, with its example."""
+    return _error(status, code, message)
+
+
 class ApiAutoSchema(AutoSchema):
     """Document every operation the same way: a summary (its docstring's first line) and the
     error answers it may give, each with an example."""

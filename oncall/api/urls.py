@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from oncall.api.audit import AuditEntryViewSet
 from oncall.api.people import (
     ContactMethodViewSet,
     NotificationRuleViewSet,
@@ -15,6 +16,7 @@ router.register("people", PersonViewSet, basename="api-person")
 router.register("contact-methods", ContactMethodViewSet, basename="api-contact-method")
 router.register("notification-rules", NotificationRuleViewSet, basename="api-notification-rule")
 router.register("schedules", ScheduleViewSet, basename="api-schedule")
+router.register("audit", AuditEntryViewSet, basename="api-audit")
 
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="api-oncall"),

@@ -15,7 +15,15 @@ from incidents.models import (
     MaintenanceWindow,
     Service,
 )
-from oncall.models import ContactMethod, NotificationRule, Override, Person, Schedule, Team
+from oncall.models import (
+    AuditEntry,
+    ContactMethod,
+    NotificationRule,
+    Override,
+    Person,
+    Schedule,
+    Team,
+)
 from tests.api.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +63,7 @@ def objects_of(world) -> dict:
         Integration: world.integration,
         EscalationPolicy: world.policy,
         Incident: world.incident,
+        AuditEntry: AuditEntry.objects.filter(team_id=world.team.pk).first(),
     }
 
 
@@ -90,6 +99,8 @@ def test_every_detail_route_answers_404_for_another_teams_object(worlds, api, re
             assert own.status_code != 404, (method, regex)
             other = getattr(client, method)(url_for(regex, theirs[model].pk), format="json")
             missing = getattr(client, method)(url_for(regex, 10**9), format="json")
+            if own.status_code == 403 and other.json() == own.json() == missing.json():
+                continue  # refused the whole route (the audit log to a viewer): nothing told
             assert other.status_code == 404, (method, regex)
             assert (
                 other.json()
