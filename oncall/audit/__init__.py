@@ -16,8 +16,8 @@ from oncall.audit.recording import (
     audit_record,
     audit_register,
     audited_object_types,
-    json_value,
 )
+from oncall.audit.values import json_value
 
 __all__ = [
     "AuditMiddleware",

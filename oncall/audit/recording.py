@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from uuid import UUID
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete, pre_save
 
 from oncall import clock
 from oncall.audit.context import Actor, acting, actor_of, verb
+from oncall.audit.values import field_value, json_value, resolve
 from oncall.models.audit import CREATE, DELETE, UPDATE, AuditEntry
 
 # Never recorded, whatever a registration asks: the log must not become a copy of the secrets.
@@ -93,40 +90,9 @@ def audited_object_types() -> list[str]:
     return [spec.object_type for spec in _registry.values()]
 
 
-# Values
-
-
-def json_value(value):
-    """Return `value` as JSON can hold it: instants in ISO-8601 in UTC with their offset,
-    durations in seconds, foreign keys as the ids they are."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime) and value.utcoffset() is not None:
-        return value.astimezone(UTC).isoformat()  # one instant, one spelling
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-        return int(seconds) if seconds.is_integer() else seconds
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(key): json_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_value(item) for item in value]
-    return str(value)
-
-
-def _field_value(field: models.Field, value):
-    # "5" and 5 are the same value once saved.
-    with suppress(ValidationError, TypeError, ValueError):
-        value = field.to_python(value)
-    return json_value(value)
-
-
 def _values(spec: Audited, values: dict) -> dict:
     return {
-        field.name: _field_value(field, values[field.attname])
+        field.name: field_value(field, values[field.attname])
         for field in spec.fields
         if field.attname in values
     }
@@ -137,52 +103,14 @@ def _current(spec: Audited, instance) -> dict:
     return {name: found[name] for name in spec.attnames if name in found}
 
 
-# Whose object it is
-
-
-def _resolve(instance, path: str | None, memo: dict):
-    """Return the value at lookup `path` from `instance`: through the relations already loaded
-    where it can, else with one query, remembered in `memo` by the row it starts from (the
-    members of one layer ask for its team once)."""
-    if path is None:
-        return None
-    if path == "pk":
-        return instance.pk
-    obj, parts = instance, path.split("__")
-    for index, part in enumerate(parts):
-        field = obj._meta.get_field(part)
-        if not field.concrete:  # a reverse relation: ask from here
-            model, pk, rest = type(obj), obj.pk, "__".join(parts[index:])
-        elif index == len(parts) - 1:
-            return getattr(obj, field.attname)
-        elif field.is_cached(obj):
-            obj = field.get_cached_value(obj)
-            if obj is None:
-                return None
-            continue
-        else:
-            model, pk, rest = (
-                field.related_model,
-                getattr(obj, field.attname),
-                "__".join(parts[index + 1 :]),
-            )
-            if pk is None:
-                return None
-        key = (model, pk, rest)
-        if key not in memo:
-            memo[key] = model._base_manager.filter(pk=pk).values_list(rest, flat=True).first()
-        return memo[key]
-    return None
-
-
 def _about(spec: Audited, instance, memo: dict) -> dict:
     """Return which object `instance` is, and whose, as an entry names it."""
     return {
         "object_type": spec.object_type,
         "object_id": str(instance.pk),
         "object_repr": str(instance)[:200],
-        "team_id": _resolve(instance, spec.team, memo),
-        "person_id": _resolve(instance, spec.person, memo),
+        "team_id": resolve(instance, spec.team, memo),
+        "person_id": resolve(instance, spec.person, memo),
     }
 
 
@@ -249,7 +177,7 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs) -
         before[field.attname] = new
         if old == new:
             continue
-        old, new = _field_value(field, old), _field_value(field, new)
+        old, new = field_value(field, old), field_value(field, new)
         if old != new:
             changes[field.name] = [old, new]
     if changes:
