@@ -12,8 +12,10 @@ class IncidentsConfig(AppConfig):
             checks,  # noqa: F401 - registers the start-up checks
             listeners,
             signals,
+            uses,
         )
 
         signals.connect()
         audited.connect()
         listeners.connect()
+        uses.connect()

@@ -21,22 +21,20 @@ from oncall.models import (
     SignedRequest,
     Team,
 )
+from oncall.services import contact_method_update
 from oncall.tokens import api_token_revoke
 from oncall.verification import VERIFIABLE, verification_request
 
-
-def _readdressed(form) -> bool:
-    """Whether a contact method form moves an existing method to another address: the new one
-    must prove itself, unless the admin set its verification in the same form."""
-    moved = form.instance.pk is not None and {"address", "kind"} & set(form.changed_data)
-    return bool(moved) and "verified_at" not in form.changed_data
+# What the admin's contact method forms may change through contact_method_update.
+METHOD_FIELDS = ("kind", "address", "label", "verified_at")
 
 
-def _codes_requested(methods) -> None:
-    """Text a code to each new or re-addressed phone number among `methods` (on commit)."""
-    for method in methods:
-        if method.kind == ContactMethod.Kind.SMS and method.verified_at is None:
-            verification_request(method=method)
+def _method_updated(method: ContactMethod, fields) -> None:
+    """Save the changes a form made to an existing contact method through its service, which
+    knows that a new address must prove itself (unless the form set its verification too)."""
+    stored = ContactMethod.objects.get(pk=method.pk)
+    changes = {name: getattr(method, name) for name in fields if name in METHOD_FIELDS}
+    contact_method_update(method=stored, **changes)
 
 
 class MembershipInline(admin.TabularInline):
@@ -74,12 +72,14 @@ class PersonAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not ContactMethod:
             return super().save_formset(request, form, formset, change)
-        for inline in formset.forms:
-            if _readdressed(inline):
-                inline.instance.verified_at = None
-        super().save_formset(request, form, formset, change)
-        moved = [m for m, fields in formset.changed_objects if {"address", "kind"} & set(fields)]
-        _codes_requested([*formset.new_objects, *moved])
+        formset.save(commit=False)
+        for method in formset.deleted_objects:
+            method.delete()
+        for method in formset.new_objects:
+            method.save()
+            verification_request(method=method)  # a new address proves itself, as in the API
+        for method, fields in formset.changed_objects:
+            _method_updated(method, fields)
         return None
 
 
@@ -96,13 +96,16 @@ class ContactMethodAdmin(admin.ModelAdmin):
     search_fields = ["person__display_name", "address"]
     actions = ["send_verification_code"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A method moves with its notification rules: another person's would be someone else's.
+        return ["person"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
-        moved = _readdressed(form)
-        if moved:
-            obj.verified_at = None
-        super().save_model(request, obj, form, change)
-        if moved or not change:
-            _codes_requested([obj])
+        if change:
+            _method_updated(obj, form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)
+            verification_request(method=obj)
 
     @admin.action(description="Send a verification code")
     def send_verification_code(self, request, queryset):

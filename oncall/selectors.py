@@ -333,11 +333,12 @@ ACTING_ROLES = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
 
 def people_by_contact(*, kind: str, address: str) -> QuerySet[Person]:
     """Return the people whose verified contact method of `kind` is `address` (usually one;
-    two people may share a phone)."""
+    two people may share a phone); an archived person is no one's any more."""
     if kind not in ContactMethod.Kind.values or not address:
         return Person.objects.none()
     return (
         Person.objects.filter(
+            user__is_active=True,
             contact_methods__kind=kind,
             contact_methods__address=address,
             contact_methods__verified_at__isnull=False,

@@ -46,9 +46,34 @@ def validate_slack_user_id(value: str) -> None:
         )
 
 
+LANGUAGE_TAG = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
+
+
+def validate_locale(value: str) -> None:
+    """Refuse a locale that is not a language tag such as 'en' or 'pt-BR'."""
+    if not LANGUAGE_TAG.fullmatch(value or ""):
+        raise ValidationError(
+            "%(value)s is not a language tag; use one such as en or pt-BR.",
+            code="invalid_locale",
+            params={"value": value},
+        )
+
+
+def validate_email_address(value: str) -> None:
+    """Refuse what is not an e-mail address, naming it."""
+    try:
+        validate_email(value)
+    except ValidationError as error:
+        raise ValidationError(
+            "%(value)s is not an e-mail address, such as ines@example.org.",
+            code="invalid_email",
+            params={"value": value},
+        ) from error
+
+
 ADDRESS_VALIDATORS = {
     "sms": validate_phone_number,
     "voice": validate_phone_number,
-    "email": validate_email,
+    "email": validate_email_address,
     "slack": validate_slack_user_id,
 }

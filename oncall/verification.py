@@ -71,14 +71,19 @@ def verification_send(*, method_id: int) -> bool:
     return True
 
 
-def verification_start(*, method: ContactMethod, now: datetime) -> None:
-    """Send a new code to `method`. Refuse (ValidationError) a kind that cannot carry one, or a
+def verification_allowed(*, method: ContactMethod, now: datetime) -> None:
+    """Refuse (ValidationError) to send `method` a code: a kind that cannot carry one, or a
     second code within a minute of the last."""
     if method.kind not in VERIFIABLE:
         raise ValidationError({"kind": "A voice number is verified through its SMS twin."})
     sent_at = method.verification_expires_at and method.verification_expires_at - CODE_LIFETIME
     if sent_at and now - sent_at < RESEND_AFTER:
         raise ValidationError({"code": "A code was sent less than a minute ago; wait for it."})
+
+
+def verification_start(*, method: ContactMethod, now: datetime) -> None:
+    """Send a new code to `method`, unless verification_allowed refuses."""
+    verification_allowed(method=method, now=now)
     code = f"{secrets.randbelow(10**6):06d}"
     method.verification_digest = _digest(method, code)
     method.verification_expires_at = now + CODE_LIFETIME

@@ -1,24 +1,55 @@
 """Writes of the lower layer: people, teams, schedules, overrides and calendar feeds, each
 validated whole or not at all. One module per subject; every write is importable from here."""
 
-from oncall.services.feeds import calendar_feed_create, calendar_feed_revoke, calendar_feed_use
-from oncall.services.people import (
+from oncall.services._checks import KEEP, InUse
+from oncall.services.contacts import (
     contact_method_create,
+    contact_method_delete,
+    contact_method_update,
+    contact_method_verification_send,
+    contact_method_verify,
     notification_rule_create,
-    person_create,
-    team_member_set,
+    notification_rule_delete,
+    notification_rule_update,
 )
+from oncall.services.feeds import calendar_feed_create, calendar_feed_revoke, calendar_feed_use
+from oncall.services.people import person_archive, person_create, person_update
 from oncall.services.schedules import RestrictionSpec, layer_create, override_create
+from oncall.services.teams import (
+    team_create,
+    team_delete,
+    team_member_add,
+    team_member_remove,
+    team_member_role_set,
+    team_member_set,
+    team_update,
+)
 
 __all__ = [
+    "KEEP",
+    "InUse",
     "RestrictionSpec",
     "calendar_feed_create",
     "calendar_feed_revoke",
     "calendar_feed_use",
     "contact_method_create",
+    "contact_method_delete",
+    "contact_method_update",
+    "contact_method_verification_send",
+    "contact_method_verify",
     "layer_create",
     "notification_rule_create",
+    "notification_rule_delete",
+    "notification_rule_update",
     "override_create",
+    "person_archive",
     "person_create",
+    "person_update",
+    "team_create",
+    "team_delete",
+    "team_member_add",
+    "team_member_remove",
+    "team_member_role_set",
     "team_member_set",
+    "team_update",
 ]

@@ -1,13 +1,21 @@
-"""Writes: people, their teams, and how they want to be reached."""
+"""Writes: people (their login and on-call profile), created, changed and archived."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
+from datetime import datetime
 
-from oncall import clock
-from oncall.models import ContactMethod, Membership, NotificationRule, Person, Team
-from oncall.verification import verification_request
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from oncall.models import ApiToken, CalendarFeed, Membership, Person, Team
+from oncall.services._checks import KEEP, InUse, assign, listed
+from oncall.services.feeds import calendar_feed_revoke
+from oncall.services.teams import team_member_add
+from oncall.tokens import api_token_revoke
+from oncall.uses import person_uses, teams_left_without_admin
+from oncall.validators import validate_locale
 
 
 @transaction.atomic
@@ -19,64 +27,89 @@ def person_create(
     locale: str = "en",
     email: str = "",
     password: str | None = None,
+    team: Team | None = None,
+    role: str = Membership.Role.RESPONDER,
 ) -> Person:
-    """Create a user who can log in (when given a password) and their on-call profile."""
+    """Create a user who can log in (when given a password) and their on-call profile, in
+    `team` with `role` if given, validated whole."""
     User = get_user_model()
-    user = User(username=username, email=email)
+    user = User(username=username.strip(), email=email.strip())
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean()
+    person = Person(display_name=display_name.strip(), time_zone=time_zone, locale=locale)
+    _validate(user, person)
     user.save()
-    person = Person(user=user, display_name=display_name, time_zone=time_zone, locale=locale)
-    person.full_clean()
+    person.user = user
     person.save()
+    if team is not None:
+        team_member_add(team=team, person=person, role=role)
     return person
 
 
-def team_member_set(
-    *, team: Team, person: Person, role: str = Membership.Role.RESPONDER
-) -> Membership:
-    """Make `person` a member of `team` with `role`, or change their role."""
-    membership, _ = Membership.objects.update_or_create(
-        team=team, person=person, defaults={"role": role}
+def _validate(user, person: Person) -> None:
+    """Check the user and the person together, so that every mistake is named at once."""
+    errors = {}
+    for instance, exclude in ((user, ["password"]), (person, ["user"])):
+        try:
+            instance.full_clean(exclude=exclude)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    try:
+        validate_locale(person.locale)
+    except ValidationError as error:
+        errors.setdefault("locale", []).extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def person_update(
+    *, person: Person, display_name=KEEP, email=KEEP, time_zone=KEEP, locale=KEEP
+) -> Person:
+    """Change a person's display name, e-mail, time zone or locale."""
+    user = person.user
+    user_changed = assign(user, email=_stripped(email))
+    person_changed = assign(
+        person, display_name=_stripped(display_name), time_zone=time_zone, locale=locale
     )
-    return membership
+    _validate(user, person)
+    if user_changed:
+        user.save(update_fields=user_changed)
+    if person_changed:
+        person.save(update_fields=person_changed)
+    return person
 
 
-def contact_method_create(
-    *, person: Person, kind: str, address: str, label: str = "", verified: bool = False
-) -> ContactMethod:
-    """Add a way to reach `person`; unverified methods are never used for pages, so a new phone
-    number is texted a code (once this transaction commits) to prove it reaches them."""
-    method = ContactMethod(
-        person=person,
-        kind=kind,
-        address=address.strip(),
-        label=label,
-        verified_at=clock.now() if verified else None,
-    )
-    method.full_clean()
-    method.save()
-    if method.kind == ContactMethod.Kind.SMS:
-        verification_request(method=method)
-    return method
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
 
 
-def notification_rule_create(
-    *,
-    contact_method: ContactMethod,
-    delay_minutes: int,
-    urgency: str = NotificationRule.Urgency.HIGH,
-) -> NotificationRule:
-    """Reach the owner of `contact_method` `delay_minutes` after they are paged."""
-    rule = NotificationRule(
-        person=contact_method.person,
-        contact_method=contact_method,
-        delay_minutes=delay_minutes,
-        urgency=urgency,
-    )
-    rule.full_clean()
-    rule.save()
-    return rule
+@transaction.atomic
+def person_archive(*, person: Person, now: datetime) -> Person:
+    """Archive a person who has left: their login is deactivated, their API tokens and calendar
+    links revoked, their memberships removed; their history stays. Refuse (InUse) while a
+    layer, an override to come or an escalation policy still relies on them, or a team would be
+    left without an admin, naming which."""
+    uses = person_uses(person=person, now=now)
+    orphaned = teams_left_without_admin(person=person)
+    uses += [f"the team {team} as its only admin" for team in orphaned]
+    if uses:
+        raise InUse(f"{person} is still in {listed(uses)}; take them out of those first.")
+    user = person.user
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        api_token_revoke(token=token, now=now)
+    # Their own calendar and the schedule links they made: secrets only they hold.
+    feeds = CalendarFeed.objects.filter(Q(person=person) | Q(created_by=user))
+    for feed in feeds.filter(revoked_at__isnull=True):
+        calendar_feed_revoke(feed=feed)
+    for team in Team.objects.filter(manager=person):
+        team.manager = None
+        team.save(update_fields=["manager"])
+    for membership in Membership.objects.filter(person=person):
+        membership.delete()
+    return person

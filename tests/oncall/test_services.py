@@ -57,7 +57,7 @@ def test_person_with_unknown_time_zone_is_refused_and_no_user_is_left(db):
     [
         ("sms", "912 345 678", "is not a phone number in E.164 form"),
         ("voice", "+0123", "is not a phone number in E.164 form"),
-        ("email", "not-an-address", "Enter a valid email address"),
+        ("email", "not-an-address", "not-an-address is not an e-mail address"),
         ("slack", "@ana", "is not a Slack member id"),
     ],
 )
