@@ -83,3 +83,70 @@ def require_role(request, team_id: int | None, role: str, what: str) -> None:
         raise exceptions.PermissionDenied(
             f"You need the {role} role in the team to {what}; you act as {held}{note}."
         )
+
+
+def token_scope(request) -> str | None:
+    """Return the scope of the request's token, or None for a browser session."""
+    token = getattr(request, "auth", None)
+    return token.scope if isinstance(token, ApiToken) else None
+
+
+def acts_as_superuser(request) -> bool:
+    """Return whether the request acts with a superuser's powers: a superuser's session, or a
+    superuser's admin token."""
+    user = request.user
+    return bool(user.is_active and user.is_superuser) and token_scope(request) in (None, ADMIN)
+
+
+def require_superuser(request, what: str) -> None:
+    """Refuse (403) unless the request acts as a superuser."""
+    if not acts_as_superuser(request):
+        scope = token_scope(request)
+        note = f" with an admin token (this one's scope is {scope})" if scope else ""
+        raise exceptions.PermissionDenied(f"Only a superuser may {what}{note}.")
+
+
+def administers(request, person) -> bool:
+    """Return whether the request is an admin of a team `person` is in, or a superuser."""
+    if acts_as_superuser(request):
+        return True
+    teams = Membership.objects.filter(person=person).values_list("team_id", flat=True)
+    return any(team_allows(request, team, ADMIN) for team in teams)
+
+
+def require_person_editor(request, person, what: str) -> None:
+    """Refuse (403) unless the request may change `person`'s profile, contact methods and
+    notification rules: they themselves (with a respond or admin token, or in the browser), an
+    admin of one of their teams, or a superuser. Whoever cannot see them got a 404 already."""
+    if person.user_id == request.user.pk:
+        if token_scope(request) == ApiToken.Scope.READ:
+            raise exceptions.PermissionDenied(
+                f"A read token cannot {what}; use a respond or admin token."
+            )
+        return
+    if not administers(request, person):
+        raise exceptions.PermissionDenied(
+            f"You need the admin role in one of {person}'s teams to {what}."
+        )
+
+
+def require_admin_of_every_team(request, person, what: str) -> None:
+    """Refuse (403) unless the request is an admin of every team `person` is in (a change that
+    takes them out of all of them), or a superuser."""
+    if acts_as_superuser(request):
+        return
+    teams = list(Membership.objects.filter(person=person).values_list("team_id", flat=True))
+    if not teams or not all(team_allows(request, team, ADMIN) for team in teams):
+        raise exceptions.PermissionDenied(
+            f"You need the admin role in every team {person} is in to {what}."
+        )
+
+
+def require_may_mark_verified(request, person) -> None:
+    """Refuse (403) to mark `person`'s contact method verified without a code (an import's
+    need), unless the request is an admin of one of their teams or a superuser."""
+    if not administers(request, person):
+        raise exceptions.PermissionDenied(
+            "Only an admin of one of their teams may mark a contact method verified; "
+            "send it a code instead."
+        )

@@ -9,6 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+from oncall.services import InUse
+
 # DRF's own codes, renamed where they would puzzle a person reading them.
 CODES = {"authentication_failed": "not_authenticated", "parse_error": "invalid_json"}
 
@@ -60,6 +62,8 @@ def api_exception_handler(exc, context):
         held = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
         users = sorted({str(obj) for obj in held})[:5]
         exc = Conflict(f"It is still used by {', '.join(users)}; change or delete those first.")
+    elif isinstance(exc, InUse):
+        exc = Conflict(exc.message)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

@@ -104,3 +104,34 @@ class PersonRefSerializer(serializers.Serializer):
 def person_ref(person) -> dict | None:
     """Return `person` as {"id", "name"}, or None (fast: no serializer in the way)."""
     return None if person is None else {"id": person.pk, "name": person.display_name}
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedRelatedField(serializers.RelatedField):
+    """Another object by its id, among those `scope(request)` returns (the caller's teams'):
+    any other is refused exactly as a missing one ("There is no such person in your teams."),
+    never revealing that it exists."""
+
+    def __init__(self, *, what: str, scope, **kwargs):
+        self.scope = scope
+        kwargs["error_messages"] = {
+            "does_not_exist": f"There is no such {what} in your teams.",
+            "incorrect_type": f"Give the {what}'s id, a number.",
+        } | kwargs.get("error_messages", {})
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"])
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type")
+        found = self.get_queryset().filter(pk=data).first() if 0 < data < 2**63 else None
+        if found is None:
+            self.fail("does_not_exist")
+        return found
+
+    def to_representation(self, value):
+        return value.pk

@@ -2,13 +2,10 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from oncall.api.audit import AuditEntryViewSet
-from oncall.api.people import (
-    ContactMethodViewSet,
-    NotificationRuleViewSet,
-    PersonViewSet,
-    TeamViewSet,
-)
+from oncall.api.contacts import ContactMethodViewSet, NotificationRuleViewSet
+from oncall.api.people import PersonViewSet
 from oncall.api.schedules import OnCallView, ScheduleViewSet
+from oncall.api.teams import TeamViewSet
 
 router = SimpleRouter()
 router.register("teams", TeamViewSet, basename="api-team")

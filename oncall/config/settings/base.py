@@ -212,6 +212,7 @@ SPECTACULAR_SETTINGS = {
         "PageStateEnum": "incidents.models.pages.Page.State",
         "AlertActionEnum": "incidents.models.incidents.Alert.Action",
         "UrgencyEnum": "incidents.models.choices.Urgency",
+        "NotificationRuleUrgencyEnum": "oncall.models.people.NotificationRule.Urgency",
         "SeverityEnum": "incidents.models.choices.Severity",
         "SourceEnum": "incidents.models.choices.Source",
         "RoleEnum": "oncall.models.people.Membership.Role",
