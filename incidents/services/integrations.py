@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,6 +25,10 @@ TOKEN_BYTES = 24
 HINT_LENGTH = 6
 HEARTBEAT_MIN_INTERVAL_SECONDS = 60
 HEARTBEAT_DEFAULT_INTERVAL_SECONDS = 300
+HEARTBEAT_MAX_INTERVAL_SECONDS = 7 * 24 * 3600
+RATE_LIMIT_MAX = 1_000_000
+ROTATE_GRACE_DEFAULT = timedelta(hours=24)
+ROTATE_GRACE_MAX = timedelta(days=7)
 # Each web process remembers a recognised token this long, sparing a query per alert. The cost:
 # a token rotated out without grace, or a deleted integration, may be taken by other processes
 # for up to this long afterwards (the process that rotates forgets at once; a caller that promises
@@ -48,10 +53,14 @@ def _check_options(kind: str, interval: int | None, rate_limit: int | None) -> N
             problems["heartbeat_interval_seconds"] = (
                 f"A heartbeat needs an interval of at least {HEARTBEAT_MIN_INTERVAL_SECONDS} s."
             )
+        elif interval > HEARTBEAT_MAX_INTERVAL_SECONDS:
+            problems["heartbeat_interval_seconds"] = (
+                f"Give an interval of at most {HEARTBEAT_MAX_INTERVAL_SECONDS} s (7 days)."
+            )
     elif interval is not None:
         problems["heartbeat_interval_seconds"] = "Only heartbeat integrations have an interval."
-    if rate_limit is not None and rate_limit < 1:
-        problems["rate_limit_per_second"] = "Allow at least one request a second."
+    if rate_limit is not None and not 1 <= rate_limit <= RATE_LIMIT_MAX:
+        problems["rate_limit_per_second"] = f"Allow from one to {RATE_LIMIT_MAX} requests a second."
     if problems:
         raise ValidationError(problems)
 
@@ -70,6 +79,8 @@ def integration_create(
 
     A heartbeat without an interval gets HEARTBEAT_DEFAULT_INTERVAL_SECONDS.
     """
+    if service.archived_at is not None:
+        raise ValidationError({"service": f"{service.name} is archived; it takes no integrations."})
     if kind == Integration.Kind.HEARTBEAT and heartbeat_interval_seconds is None:
         heartbeat_interval_seconds = HEARTBEAT_DEFAULT_INTERVAL_SECONDS
     _check_options(kind, heartbeat_interval_seconds, rate_limit_per_second)
@@ -93,13 +104,53 @@ def integration_create(
 
 
 @transaction.atomic
+def integration_update(
+    *, integration: Integration, changes: Mapping[str, object], now: datetime
+) -> Integration:
+    """Change the name, rate limit or (of a heartbeat) interval of `integration`, as given in
+    `changes`; a new interval counts from the last ping (or from now, if none came yet)."""
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    interval = changes.get("heartbeat_interval_seconds", locked.heartbeat_interval_seconds)
+    rate_limit = changes.get("rate_limit_per_second", locked.rate_limit_per_second)
+    _check_options(locked.kind, interval, rate_limit)
+    if "name" in changes:
+        locked.name = changes["name"]
+    locked.rate_limit_per_second = rate_limit
+    if interval != locked.heartbeat_interval_seconds:
+        locked.heartbeat_interval_seconds = interval
+        locked.heartbeat_due_at = (locked.last_seen_at or now) + timedelta(seconds=interval)
+    locked.full_clean()
+    locked.save()
+    _tokens_forget_now_and_on_commit()  # processes remember the integration, its limit too
+    return locked
+
+
+@transaction.atomic
+def integration_delete(*, integration: Integration) -> None:
+    """Delete `integration`: its tokens stop working (in other processes within
+    TOKEN_CACHE_SECONDS). Its alerts stay, with their incidents."""
+    integration.delete()
+    _tokens_forget_now_and_on_commit()
+
+
+def _tokens_forget_now_and_on_commit() -> None:
+    # Now, for this transaction's own requests; on commit, for a lookup made meanwhile.
+    tokens_forget()
+    transaction.on_commit(tokens_forget)
+
+
+@transaction.atomic
 def integration_rotate(
-    *, integration: Integration, now: datetime, grace: timedelta = timedelta(hours=24)
+    *, integration: Integration, now: datetime, grace: timedelta = ROTATE_GRACE_DEFAULT
 ) -> str:
     """Give `integration` a new token; the current one keeps working until `now + grace`.
 
     Rotating again within the grace drops the oldest token: only two ever work at once.
     """
+    if not timedelta(0) <= grace <= ROTATE_GRACE_MAX:
+        raise ValidationError(
+            {"grace_seconds": f"Give 0 to {int(ROTATE_GRACE_MAX.total_seconds())} seconds."}
+        )
     locked = Integration.objects.select_for_update().get(pk=integration.pk)
     token, digest = _token_new()
     keep_old = grace > timedelta(0)

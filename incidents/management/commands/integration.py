@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from incidents.models import Integration, Service
 from incidents.services.integrations import (
+    ROTATE_GRACE_MAX,
     integration_create,
     integration_rotate,
     integration_url,
@@ -80,8 +81,9 @@ class Command(BaseCommand):
         integration = found.first()
         if integration is None:
             raise CommandError(f"No integration with id {integration_id}.")
-        if grace_hours < 0:
-            raise CommandError("--grace-hours cannot be negative.")
+        most = ROTATE_GRACE_MAX.days * 24
+        if not 0 <= grace_hours <= most:
+            raise CommandError(f"--grace-hours must be from 0 to {most}.")
         token = integration_rotate(
             integration=integration, grace=timedelta(hours=grace_hours), now=clock.now()
         )
