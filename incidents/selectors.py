@@ -149,10 +149,12 @@ def incidents_open(*, user, shown: int = OPEN_SHOWN) -> list[Incident]:
 
 def services_declarable(*, by: Person | None) -> QuerySet[Service]:
     """Return the services `by` may declare an incident on: those of the teams they respond
-    for (every one, for a superuser); none for a viewer."""
+    for (every one, for a superuser), archived ones aside; none for a viewer."""
     if by is None:
         return Service.objects.none()
-    services = Service.objects.select_related("team").order_by("name")
+    services = (
+        Service.objects.filter(archived_at__isnull=True).select_related("team").order_by("name")
+    )
     if oncall_selectors.is_superuser(by):
         return services
     return services.filter(team_id__in=oncall_selectors.teams_acted_for(person=by))

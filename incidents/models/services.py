@@ -43,6 +43,9 @@ class Service(models.Model):
         help_text="Slack channel id (C0123ABCD) where each incident is posted with its buttons "
         "when its first step fires, and updated when acknowledged or resolved. Invite the app.",
     )
+    # A service deleted while incidents name it is archived instead, keeping their history: no
+    # integration, no policy, no new incident (incidents.services.service_admin).
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

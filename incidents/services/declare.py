@@ -33,6 +33,10 @@ def incident_declare(
     Someone declaring an incident wants the on-call paged, so it is critical unless told; its
     urgency follows the service's rule unless given.
     """
+    if service.archived_at is not None:
+        raise ValidationError(
+            {"service": f"{service.name} is archived: no incident can be declared on it."}
+        )
     title = line_clean(title)  # as an alert's: no escapes, overrides or invisible characters
     if not title:
         raise ValidationError({"title": "An incident needs a title."})

@@ -112,9 +112,9 @@ def _declare(command: commands.Command, user_id: str, now: datetime) -> Answer:
     person = slack_person(user_id=user_id)
     if person is None:
         return Answer(messages.not_linked(user_id))
-    theirs = Service.objects.filter(team__in=selectors.teams_acted_for(person=person)).order_by(
-        "team__name", "name"
-    )
+    theirs = Service.objects.filter(
+        team__in=selectors.teams_acted_for(person=person), archived_at__isnull=True
+    ).order_by("team__name", "name")
     service = theirs.filter(name__iexact=command.service).first() if command.service else None
     if service is None and command.service:
         yours = list(theirs.values_list("name", flat=True))
