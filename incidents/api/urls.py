@@ -1,12 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
-from incidents.api.config import (
-    EscalationPolicyViewSet,
-    IntegrationViewSet,
-    MaintenanceWindowViewSet,
-    ServiceViewSet,
-)
 from incidents.api.incidents import IncidentViewSet
+from incidents.api.integrations import IntegrationViewSet
+from incidents.api.policies import EscalationPolicyViewSet
+from incidents.api.services import MaintenanceWindowViewSet, ServiceViewSet
 
 router = SimpleRouter()
 router.register("incidents", IncidentViewSet, basename="api-incident")
