@@ -7,7 +7,7 @@ object is not found (404), a smaller role or scope is refused (403).
 
 from __future__ import annotations
 
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.serializer_helpers import ReturnDict
 
@@ -78,18 +78,14 @@ class PathErrors:
         return ReturnDict(errors_by_path(super().errors), serializer=self)
 
 
-class TeamAdminViewSet(
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    TeamScopedReadOnlyViewSet,
-):
+class TeamAdminViewSet(TeamScopedReadOnlyViewSet):
     """A team's configuration that its admins write: read by the team, written by its admins.
 
-    A subclass names `body_class` (the request body), `admin_what` (the action, for a refusal)
-    and how to find an object's team (`team_id_of`); its create/update/partial_update/destroy
-    parse with `body`, check with `admin_object` or `require_admin`, call one service and
-    answer with `answer`.
+    No write is inherited: a subclass defines each write it offers (create, update,
+    partial_update, destroy), so a route exists only where a write was meant. It names
+    `body_class` (the request body), `admin_what` (the action, for a refusal) and how to find
+    an object's team (`team_id_of`); each write parses with `body`, checks with `admin_object`
+    or `require_admin`, calls one service and answers with `answer`.
     """
 
     body_class: type[serializers.Serializer]

@@ -165,6 +165,15 @@ def test_patch_changes_name_rate_limit_and_interval(worlds, api):
     assert red.integration.heartbeat_interval_seconds is None
 
 
+def test_an_integration_is_not_replaced_whole(worlds, api):
+    red, _ = worlds
+    body = {"service": red.service.pk, "kind": "grafana", "name": "swapped"}
+    answer = api().put(f"{INTEGRATIONS}{red.integration.pk}/", body)
+    assert answer.status_code == 405
+    red.integration.refresh_from_db()
+    assert (red.integration.kind, red.integration.name) == ("webhook", "red prometheus")
+
+
 def test_a_deleted_integrations_token_stops_at_once(worlds, api, client):
     red, _ = worlds
     assert send(client, red.integration_token).status_code == 202  # recognised, remembered
