@@ -42,9 +42,11 @@ class ServiceAdmin(admin.ModelAdmin):
         "escalation_policy",
         "urgency_rule",
         "slack_channel",
+        "archived_at",
     ]
     list_filter = ["team"]
     search_fields = ["name", "description"]
+    readonly_fields = ["archived_at"]  # set by deleting a service incidents name (API)
     inlines = [IntegrationInline, MaintenanceInline]
 
 
