@@ -87,6 +87,11 @@ def test_a_bad_service_is_refused_naming_the_field_and_nothing_is_stored(worlds,
     fields = fields_of(api().post(SERVICES, service_body(red, **extra)))
     assert list(fields) == [field]
     assert Service.objects.count() == before
+    if extra.get("name") != "red-cdn":  # its own name is no clash for red-cdn itself
+        url = f"{SERVICES}{red.service.pk}/"
+        assert list(fields_of(api().put(url, service_body(red, **extra)))) == [field]
+        red.service.refresh_from_db()
+        assert (red.service.name, red.service.escalation_policy) == ("red-cdn", red.policy)
 
 
 def test_the_policy_must_be_of_the_services_team(worlds, api):
@@ -281,9 +286,10 @@ def test_a_bad_window_is_refused_naming_the_field_and_nothing_is_stored(worlds, 
     window = MaintenanceWindow.objects.create(
         service=red.service, start=start, end=start + timedelta(hours=1)
     )
-    assert list(fields_of(api().patch(f"{WINDOWS}{window.pk}/", body))) == [field]
+    for write in (api().patch, api().put):
+        assert list(fields_of(write(f"{WINDOWS}{window.pk}/", body))) == [field]
     window.refresh_from_db()
-    assert window.end == start + timedelta(hours=1)
+    assert (window.end, window.reason) == (start + timedelta(hours=1), "")
 
 
 def test_another_teams_windows_and_services_do_not_exist_for_writes(worlds, api):
