@@ -91,13 +91,6 @@ def token_scope(request) -> str | None:
     return token.scope if isinstance(token, ApiToken) else None
 
 
-def acts_as_superuser(request) -> bool:
-    """Return whether the request acts with a superuser's powers: a superuser's session, or a
-    superuser's admin token."""
-    user = request.user
-    return bool(user.is_active and user.is_superuser) and token_scope(request) in (None, ADMIN)
-
-
 def require_superuser(request, what: str) -> None:
     """Refuse (403) unless the request acts as a superuser."""
     if not acts_as_superuser(request):
