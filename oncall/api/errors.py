@@ -40,13 +40,36 @@ def _flatten(detail) -> str:
     return str(detail)
 
 
+def field_paths(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Return nested serializer errors keyed by the path of each field in the body, so that a
+    nested write names the very field: {"layers": [{}, {"participants": [...]}]} becomes
+    {"layers[1].participants": [...]}. Flat errors keep their keys."""
+    if isinstance(detail, dict):
+        found: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(key, int):  # a ListField's child, by its index
+                path = f"{prefix}[{key}]"
+            elif key in ("non_field_errors", "__all__"):
+                path = prefix or key
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            found.update(field_paths(value, path))
+        return found
+    if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        found = {}
+        for index, item in enumerate(detail):
+            if item:  # a nested item without errors is an empty dict
+                found.update(field_paths(item, f"{prefix}[{index}]"))
+        return found
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "__all__": [_flatten(message) for message in messages]}
+
+
 def _validation(detail) -> tuple[str, dict]:
-    if not isinstance(detail, dict):
+    nested_list = isinstance(detail, list) and any(isinstance(i, dict) for i in detail)
+    if not isinstance(detail, dict) and not nested_list:  # a list body's items are nested
         return _flatten(detail) or "The request is not valid.", {}
-    fields = {
-        key: [_flatten(v) for v in value] if isinstance(value, list) else [_flatten(value)]
-        for key, value in detail.items()
-    }
+    fields = field_paths(detail)
     general = fields.pop("non_field_errors", None) or fields.pop("__all__", None)
     if general:
         return " ".join(general), fields
