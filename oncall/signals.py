@@ -13,6 +13,12 @@ def _bump(**filters) -> None:
     Schedule.objects.filter(**filters).update(version=F("version") + 1)
 
 
+def schedule_version_bump(*, schedule_id: int) -> None:
+    """Move the schedule's version on after a write that sends no signals (bulk_create), in the
+    same transaction, so that no process keeps answering from the rota compiled before it."""
+    _bump(pk=schedule_id)
+
+
 def _schedule_changed(sender, instance, **kwargs) -> None:
     _bump(pk=instance.schedule_id)
 

@@ -13,8 +13,22 @@ from oncall.services.contacts import (
     notification_rule_update,
 )
 from oncall.services.feeds import calendar_feed_create, calendar_feed_revoke, calendar_feed_use
+from oncall.services.layers import (
+    LayerSpec,
+    RestrictionSpec,
+    layer_create,
+    layer_delete,
+    layer_update,
+)
+from oncall.services.overrides import (
+    OverrideSpec,
+    override_create,
+    override_delete,
+    override_update,
+    overrides_create,
+)
 from oncall.services.people import person_archive, person_create, person_update
-from oncall.services.schedules import RestrictionSpec, layer_create, override_create
+from oncall.services.schedules import schedule_create, schedule_delete, schedule_update
 from oncall.services.teams import (
     team_create,
     team_delete,
@@ -28,6 +42,8 @@ from oncall.services.teams import (
 __all__ = [
     "KEEP",
     "InUse",
+    "LayerSpec",
+    "OverrideSpec",
     "RestrictionSpec",
     "calendar_feed_create",
     "calendar_feed_revoke",
@@ -38,13 +54,21 @@ __all__ = [
     "contact_method_verification_send",
     "contact_method_verify",
     "layer_create",
+    "layer_delete",
+    "layer_update",
     "notification_rule_create",
     "notification_rule_delete",
     "notification_rule_update",
     "override_create",
+    "override_delete",
+    "override_update",
+    "overrides_create",
     "person_archive",
     "person_create",
     "person_update",
+    "schedule_create",
+    "schedule_delete",
+    "schedule_update",
     "team_create",
     "team_delete",
     "team_member_add",

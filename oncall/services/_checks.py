@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+
+from oncall.models import Membership, Person
 
 
 class _Keep:
@@ -55,3 +57,35 @@ def listed(things: Sequence[str], most: int = 5) -> str:
     if len(shown) < 2:
         return "".join(shown)
     return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def strangers(*, team_id: int, people: Iterable[Person]) -> list[Person]:
+    """Return those of `people` who are not members of team `team_id` (one query)."""
+    people = list(people)
+    members = set(
+        Membership.objects.filter(
+            team_id=team_id, person_id__in={person.pk for person in people}
+        ).values_list("person_id", flat=True)
+    )
+    return [person for person in people if person.pk not in members]
+
+
+def only(fields: dict, allowed: Collection[str]) -> None:
+    """Refuse (TypeError: a programming error) changing fields a write does not change."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
+
+
+def not_a_member(person: Person) -> str:
+    return f"{person.display_name} is not a member of the team."
+
+
+def errors_of(error: ValidationError, prefix: str = "") -> dict[str, list[str]]:
+    """Return a ValidationError's messages by field, each field name after `prefix`."""
+    if not hasattr(error, "error_dict"):
+        return {prefix.rstrip(".") or "__all__": error.messages}
+    return {
+        (f"{prefix}{field}" if field != "__all__" else prefix.rstrip(".") or field): messages
+        for field, messages in error.message_dict.items()
+    }

@@ -1,105 +1,93 @@
-"""Writes: schedules' layers (rotations with their members and restrictions) and overrides."""
+"""Writes: schedules, with their layers saved whole or not at all (oncall/services/layers.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.dispatch import Signal
 
-from oncall import selectors
-from oncall.audit import audit_bulk_created
-from oncall.models import Layer, LayerMember, LayerRestriction, Override, Person, Schedule
-from oncall.services._checks import require_aware
+from oncall.models import Schedule, Team
+from oncall.services._checks import errors_of, only
+from oncall.services.layers import LayerSpec, layers_build, layers_save
 
+# Escalation policies page schedules but belong to the layer above, which this one never imports:
+# before a schedule goes, the receivers up there name what still pages it (incidents/signals.py),
+# and the deletion is refused rather than leaving a policy's step with nobody to page.
+# schedule_used_by.send(sender=Schedule, schedule=s): each receiver returns a list of names.
+schedule_used_by = Signal()
 
-@dataclass(frozen=True)
-class RestrictionSpec:
-    kind: str
-    start_time: time
-    duration: timedelta
-    start_weekday: int = 0
+SCHEDULE_FIELDS = frozenset({"name", "time_zone", "description"})
 
 
 @transaction.atomic
-def layer_create(
+def schedule_create(
     *,
-    schedule: Schedule,
+    team: Team,
     name: str,
-    participants: Sequence[Person],
-    turn_unit: str,
-    turn_count: int,
-    handoff: datetime,
-    time_zone: str,
-    restrictions: Sequence[RestrictionSpec] = (),
-    position: int | None = None,
-    active_from: datetime | None = None,
-    active_until: datetime | None = None,
-) -> Layer:
-    """Add a rotation on top of `schedule`'s layers (or at `position`), validated whole."""
-    require_aware(handoff=handoff, active_from=active_from, active_until=active_until)
-    if not participants:
-        raise ValidationError({"participants": "A layer needs at least one participant."})
-    if position is None:
-        position = 1 + max(schedule.layers.values_list("position", flat=True), default=-1)
-    layer = Layer(
-        schedule=schedule,
-        name=name,
-        position=position,
-        turn_unit=turn_unit,
-        turn_count=turn_count,
-        handoff=handoff,
-        time_zone=time_zone,
-        active_from=active_from,
-        active_until=active_until,
+    time_zone: str = "UTC",
+    description: str = "",
+    layers: Sequence[LayerSpec] = (),
+) -> Schedule:
+    """Create a schedule with its layers (lowest first), all validated before anything is saved."""
+    schedule = Schedule(team=team, name=name, time_zone=time_zone, description=description)
+    errors = _schedule_errors(schedule)
+    built, found = layers_build(schedule, layers, taken=set(), prefix="layers")
+    if errors or found:
+        raise ValidationError(errors | found)
+    schedule.save()
+    layers_save(schedule, built)
+    return schedule
+
+
+@transaction.atomic
+def schedule_update(
+    *, schedule: Schedule, layers: Sequence[LayerSpec] | None = None, **fields
+) -> Schedule:
+    """Change the schedule's `fields` (name, time_zone, description) and, given `layers`,
+    replace its layers with them whole."""
+    only(fields, SCHEDULE_FIELDS)
+    for name, value in fields.items():
+        setattr(schedule, name, value)
+    errors = _schedule_errors(schedule)
+    built, found = [], {}
+    if layers is not None:
+        built, found = layers_build(schedule, layers, taken=set(), prefix="layers")
+    if errors or found:
+        raise ValidationError(errors | found)
+    if fields:
+        # Never the whole row: `version` in memory may be behind the database's.
+        schedule.save(update_fields=sorted(fields))
+    if layers is not None:
+        schedule.layers.all().delete()
+        layers_save(schedule, built)
+    return schedule
+
+
+@transaction.atomic
+def schedule_delete(*, schedule: Schedule) -> None:
+    """Delete the schedule with its layers, overrides and calendar feeds; refused with a
+    ProtectedError naming them while escalation policies still page it."""
+    users = sorted(
+        {
+            name
+            for _, names in schedule_used_by.send(sender=Schedule, schedule=schedule)
+            for name in names or ()
+        }
     )
-    layer.full_clean()
+    if users:
+        raise ProtectedError(
+            f"{schedule.name} is still paged by {', '.join(users)}; take it out of them first.",
+            users,
+        )
+    schedule.delete()
+
+
+def _schedule_errors(schedule: Schedule) -> dict[str, list[str]]:
     try:
-        selectors.rota_layer(
-            layer, participants=[p.pk for p in participants], restrictions=restrictions
-        )
-    except ValueError as error:  # RotaError, or an unknown restriction kind
-        raise ValidationError({"restrictions": str(error)}) from error
-    layer.save()
-    members = LayerMember.objects.bulk_create(
-        LayerMember(layer=layer, person=person, position=index)
-        for index, person in enumerate(participants)
-    )
-    restrictions = LayerRestriction.objects.bulk_create(
-        LayerRestriction(
-            layer=layer,
-            kind=r.kind,
-            start_weekday=r.start_weekday,
-            start_time=r.start_time,
-            duration=r.duration,
-        )
-        for r in restrictions
-    )
-    audit_bulk_created([*members, *restrictions])
-    return layer
-
-
-def override_create(
-    *,
-    schedule: Schedule,
-    person: Person,
-    start: datetime,
-    end: datetime,
-    reason: str = "",
-    created_by=None,
-) -> Override:
-    """Put `person` on call for `schedule` from `start` to `end`, over every layer."""
-    require_aware(start=start, end=end)
-    override = Override(
-        schedule=schedule,
-        person=person,
-        start=start,
-        end=end,
-        reason=reason,
-        created_by=created_by,
-    )
-    override.full_clean()
-    override.save()
-    return override
+        schedule.full_clean()
+    except ValidationError as error:
+        return errors_of(error)
+    return {}

@@ -31,6 +31,8 @@ def rotation(team, *, restrictions=()) -> Schedule:
         services.person_create(username=name.split()[0].lower(), display_name=name)
         for name in ("Ana Lima", "Bruno Costa")
     ]
+    for person in people:  # a layer takes turns among its team's members
+        services.team_member_set(team=team, person=person)
     services.layer_create(
         schedule=schedule,
         name="Days",

@@ -162,6 +162,8 @@ def test_who_shows_gaps_and_who_comes_after_them():
         services.person_create(username=name.lower(), display_name=name)
         for name in ("Ana", "Bruno")
     )
+    for person in (ana, bruno):  # a layer takes turns among its team's members
+        services.team_member_set(team=team, person=person)
     services.layer_create(
         schedule=schedule,
         name="Days",

@@ -33,11 +33,14 @@ def schedule(team):
 
 
 @pytest.fixture
-def people(db):
-    return [
+def people(team):
+    found = [
         services.person_create(username=name.lower(), display_name=name, time_zone="Europe/Lisbon")
         for name in ("Ana", "Bruno", "Carla")
     ]
+    for person in found:  # layers and overrides name members of the schedule's team
+        services.team_member_set(team=team, person=person)
+    return found
 
 
 def messages(error: ValidationError) -> str:
@@ -92,7 +95,7 @@ def test_layer_with_no_participants_is_refused(schedule):
             handoff=MONDAY_9_LISBON,
             time_zone="Europe/Lisbon",
         )
-    assert "at least one participant" in messages(error.value)
+    assert "A layer needs at least one member" in messages(error.value)
     assert not Layer.objects.exists()
 
 

@@ -68,6 +68,8 @@ def daytime_schedule(*, name="Daytime", hours=8) -> Schedule:
         services.person_create(username=f"{name.lower()}{i}", display_name=f"{name} Person {i}")
         for i in (1, 2)
     ]
+    for person in people:  # a layer takes turns among its team's members
+        services.team_member_set(team=team, person=person)
     schedule = Schedule.objects.create(name=name, team=team, time_zone="UTC")
     daily = services.RestrictionSpec(
         kind="daily", start_time=time(9), duration=timedelta(hours=hours)
