@@ -1,86 +1,37 @@
-"""/api/v1/oncall/ and /api/v1/schedules/: who is on call, each schedule's final shifts, and its
-layers and overrides (read-only; written in part 2)."""
+"""/api/v1/schedules/: your teams' schedules, who is on call for each and its final shifts; team
+admins create, change and delete them, layers included, whole or not at all."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import django_filters
+from django.db.models import ProtectedError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    inline_serializer,
-)
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from oncall import clock, selectors
-from oncall.api.access import VIEWER, teams_with
+from oncall import selectors
+from oncall.api.access import ADMIN, require_role, team_roles
 from oncall.api.base import TeamScopedReadOnlyViewSet
-from oncall.api.fields import (
-    ApiModelSerializer,
-    AwareDateTimeField,
-    AwareDateTimeFilter,
-    PersonRefSerializer,
-    RefSerializer,
-    id_filter,
-    person_ref,
+from oncall.api.errors import Conflict
+from oncall.api.fields import ApiModelSerializer, RefSerializer, id_filter
+from oncall.api.layers import LayerSerializer, LayerWriteSerializer, layer_specs
+from oncall.api.oncall import (
+    AT,
+    ONCALL_EXAMPLE,
+    OnCallSerializer,
+    ShiftSerializer,
+    WindowQuery,
+    instant_asked,
+    oncall_answer,
 )
-from oncall.models import Layer, LayerRestriction, Override, Schedule
+from oncall.api.schedule_parts import MAX_ID, parsed
+from oncall.api.schema import ERRORS
+from oncall.models import Schedule, Team
+from oncall.services import schedule_create, schedule_delete, schedule_update
 
-MAX_SHIFTS_WINDOW = timedelta(days=92)
-DEFAULT_SHIFTS_WINDOW = timedelta(days=7)
-
-
-class RestrictionSerializer(ApiModelSerializer):
-    class Meta:
-        model = LayerRestriction
-        fields = ["kind", "start_weekday", "start_time", "duration"]
-        read_only_fields = fields
-
-
-class LayerSerializer(ApiModelSerializer):
-    participants = serializers.SerializerMethodField(help_text="Who takes turns, in order.")
-    restrictions = RestrictionSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Layer
-        fields = [
-            "id",
-            "name",
-            "position",
-            "turn_unit",
-            "turn_count",
-            "handoff",
-            "time_zone",
-            "active_from",
-            "active_until",
-            "participants",
-            "restrictions",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(PersonRefSerializer(many=True))
-    def get_participants(self, layer) -> list[dict]:
-        return [person_ref(member.person) for member in layer.members.all()]
-
-
-class OverrideSerializer(ApiModelSerializer):
-    person = PersonRefSerializer(read_only=True, help_text="Who covers, over every layer.")
-    name = serializers.SerializerMethodField(help_text="Who, and from when.")
-
-    class Meta:
-        model = Override
-        fields = ["id", "name", "schedule", "person", "start", "end", "reason", "created_at"]
-        read_only_fields = fields
-
-    def get_name(self, override) -> str:
-        return f"{override.person.display_name} from {override.start.isoformat()}"
+MAX_LAYERS = 20
 
 
 class ScheduleSerializer(ApiModelSerializer):
@@ -93,97 +44,28 @@ class ScheduleSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
-class NowSerializer(serializers.Serializer):
-    person = PersonRefSerializer()
-    until = serializers.DateTimeField(allow_null=True, help_text="null: not within 60 days.")
+class ScheduleWriteSerializer(serializers.Serializer):
+    team = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The team's id; you must be its admin."
+    )
+    name = serializers.CharField(max_length=100, help_text="Unique across Plantão.")
+    time_zone = serializers.CharField(max_length=64, help_text="The IANA zone it is shown in.")
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    layers = LayerWriteSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_LAYERS,
+        help_text="Lowest first. On PUT or PATCH, the schedule's layers are replaced by these.",
+    )
 
 
-# "from" is a Python keyword, so this shape is declared inline rather than as a class.
-NextSerializer = inline_serializer(
-    name="OnCallNext",
-    fields={
-        "person": PersonRefSerializer(),
-        "from": serializers.DateTimeField(help_text="When they come on."),
-    },
-    allow_null=True,
-    help_text="null: nobody within 60 days.",
-)
-
-
-class OnCallSerializer(serializers.Serializer):
-    """Documents the shape only: answers are built by oncall_answer(), cheaper by far."""
-
-    schedule = RefSerializer()
-    team = serializers.IntegerField(help_text="The schedule's team's id.")
-    now = NowSerializer(allow_null=True, help_text="null: a gap, nobody is on call.")
-    next = NextSerializer
-
-
-def oncall_answer(entry: selectors.OnCall) -> dict:
-    """Return one schedule's answer in the API's shape."""
-    schedule = entry.schedule
-    now = entry.person and {"person": person_ref(entry.person), "until": _iso(entry.until)}
-    upcoming = entry.next_person and {
-        "person": person_ref(entry.next_person),
-        "from": _iso(entry.next_start),
-    }
-    return {
-        "schedule": {"id": schedule.pk, "name": schedule.name},
-        "team": schedule.team_id,
-        "now": now or None,
-        "next": upcoming or None,
-    }
-
-
-def _iso(value) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
-
-class ShiftSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    person = PersonRefSerializer(allow_null=True, help_text="null: a gap, nobody on call.")
-
-
-class InstantQuery(serializers.Serializer):
-    at = AwareDateTimeField(required=False)
-
-
-class WindowQuery(serializers.Serializer):
-    since = AwareDateTimeField(required=False)
-    until = AwareDateTimeField(required=False)
-
-    def validate(self, attrs):
-        since = attrs.get("since") or clock.now()
-        until = attrs.get("until") or since + DEFAULT_SHIFTS_WINDOW
-        if until <= since:
-            raise serializers.ValidationError({"until": ["Give an until after since."]})
-        if until - since > MAX_SHIFTS_WINDOW:
-            raise serializers.ValidationError(
-                {"until": [f"Ask for at most {MAX_SHIFTS_WINDOW.days} days at a time."]}
-            )
-        return {"since": since, "until": until}
-
-
-def _instant(request):
-    query = InstantQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data.get("at") or clock.now()
-
-
-AT = OpenApiParameter(
-    "at", OpenApiTypes.DATETIME, description="The instant asked about, with its offset (now)."
-)
-ONCALL_EXAMPLE = OpenApiExample(
-    "Follow the sun",
-    value={
-        "schedule": {"id": 1, "name": "Primary"},
-        "team": 1,
-        "now": {"person": {"id": 7, "name": "Rita Oliveira"}, "until": "2026-11-26T16:00:00Z"},
-        "next": {"person": {"id": 3, "name": "Fernanda Alves"}, "from": "2026-11-26T16:00:00Z"},
-    },
-    response_only=True,
-)
+class ScheduleChangeSerializer(ScheduleWriteSerializer):
+    team = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Its team, unchanged: a schedule never moves to another team.",
+    )
 
 
 class ScheduleFilter(django_filters.FilterSet):
@@ -192,19 +74,6 @@ class ScheduleFilter(django_filters.FilterSet):
     class Meta:
         model = Schedule
         fields = ["team"]
-
-
-class OverrideFilter(django_filters.FilterSet):
-    since = AwareDateTimeFilter(
-        field_name="end", lookup_expr="gt", help_text="Overrides that end after this instant."
-    )
-    until = AwareDateTimeFilter(
-        field_name="start", lookup_expr="lt", help_text="Overrides that start before it."
-    )
-
-    class Meta:
-        model = Override
-        fields = ["since", "until"]
 
 
 class ScheduleViewSet(TeamScopedReadOnlyViewSet):
@@ -217,12 +86,63 @@ class ScheduleViewSet(TeamScopedReadOnlyViewSet):
     filterset_class = ScheduleFilter
     ordering_fields = ["id", "name"]
 
+    def _answer(self, schedule, code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=schedule.pk)  # its version and layers as stored
+        return Response(ScheduleSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ScheduleWriteSerializer, responses={201: ScheduleSerializer})
+    def create(self, request, *args, **kwargs):
+        """Create a schedule with its layers, saved whole or not at all (team admins)."""
+        body = parsed(ScheduleWriteSerializer, request.data)
+        team_id = body.pop("team")
+        if team_id not in team_roles(request):
+            raise serializers.ValidationError({"team": ["There is no such team in your teams."]})
+        require_role(request, team_id, ADMIN, "create its schedules")
+        body["layers"] = layer_specs(body.get("layers", []), team_id=team_id, prefix="layers")
+        schedule = schedule_create(team=Team.objects.get(pk=team_id), **body)
+        return self._answer(schedule, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScheduleChangeSerializer, responses={200: ScheduleSerializer})
+    def update(self, request, *args, **kwargs):
+        """Replace the schedule's name, zone and description, and its layers when given."""
+        return self._update(request, partial=False)
+
+    @extend_schema(request=ScheduleChangeSerializer, responses={200: ScheduleSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change some of the schedule; given layers replace its layers whole."""
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool) -> Response:
+        schedule = self.get_object()
+        require_role(request, schedule.team_id, ADMIN, "change its schedules")
+        body = parsed(ScheduleChangeSerializer, request.data, patch=partial)
+        if body.pop("team", schedule.team_id) != schedule.team_id:
+            raise serializers.ValidationError(
+                {"team": ["A schedule stays in its team: create one in the other team instead."]}
+            )
+        if not partial:
+            body.setdefault("description", "")
+        if "layers" in body:
+            body["layers"] = layer_specs(body["layers"], team_id=schedule.team_id, prefix="layers")
+        return self._answer(schedule_update(schedule=schedule, **body))
+
+    @extend_schema(responses={204: None, 409: ERRORS[409]})
+    def destroy(self, request, *args, **kwargs):
+        """Delete the schedule with its layers and overrides; 409 while a policy pages it."""
+        schedule = self.get_object()
+        require_role(request, schedule.team_id, ADMIN, "delete its schedules")
+        try:
+            schedule_delete(schedule=schedule)
+        except ProtectedError as refused:
+            raise Conflict(refused.args[0]) from refused
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(parameters=[AT], responses={200: OnCallSerializer}, examples=[ONCALL_EXAMPLE])
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def oncall(self, request, pk=None):
         """Who is on call for this schedule at an instant, until when, and who is next."""
         schedule = self.get_object()
-        at = _instant(request)
+        at = instant_asked(request)
         (answer,) = selectors.oncall_now(at=at, schedules=Schedule.objects.filter(pk=schedule.pk))
         return Response(oncall_answer(answer))
 
@@ -245,58 +165,3 @@ class ScheduleViewSet(TeamScopedReadOnlyViewSet):
         window.is_valid(raise_exception=True)
         shifts = selectors.shifts_between(schedule=schedule, **window.validated_data)
         return Response(ShiftSerializer(shifts, many=True).data)
-
-    @extend_schema(responses={200: LayerSerializer(many=True)})
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def layers(self, request, pk=None):
-        """The schedule's layers, lowest first: each a rotation with its participants."""
-        schedule = self.get_object()
-        page = self.paginate_queryset(schedule.layers.prefetch_related("members__person"))
-        return self.get_paginated_response(LayerSerializer(page, many=True).data)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "since", OpenApiTypes.DATETIME, description="Overrides ending after this instant."
-            ),
-            OpenApiParameter(
-                "until", OpenApiTypes.DATETIME, description="Overrides starting before it."
-            ),
-        ],
-        responses={200: OverrideSerializer(many=True)},
-    )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def overrides(self, request, pk=None):
-        """The schedule's overrides: someone covering it for a while, whatever its layers say."""
-        schedule = self.get_object()
-        overrides = OverrideFilter(
-            request.query_params, queryset=schedule.overrides.select_related("person")
-        )
-        if not overrides.is_valid():
-            raise serializers.ValidationError(overrides.errors)
-        page = self.paginate_queryset(overrides.qs)
-        return self.get_paginated_response(OverrideSerializer(page, many=True).data)
-
-
-class OnCallView(APIView):
-    """Who is on call now for every schedule you can see, until when, and who is next."""
-
-    @extend_schema(
-        summary="Who is on call now",
-        parameters=[
-            AT,
-            OpenApiParameter("team", OpenApiTypes.INT, description="Only this team's schedules."),
-        ],
-        responses={200: OnCallSerializer(many=True)},
-        examples=[ONCALL_EXAMPLE],
-    )
-    def get(self, request):
-        at = _instant(request)
-        schedules = Schedule.objects.filter(team__in=teams_with(request, VIEWER))
-        team = request.query_params.get("team")
-        if team is not None:
-            if not team.isdigit() or len(team) > 18:
-                raise serializers.ValidationError({"team": ["Give a team's id."]})
-            schedules = schedules.filter(team_id=int(team))
-        answers = selectors.oncall_now(at=at, schedules=schedules.order_by("name", "pk"))
-        return Response([oncall_answer(answer) for answer in answers])

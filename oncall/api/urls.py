@@ -3,8 +3,12 @@ from rest_framework.routers import SimpleRouter
 
 from oncall.api.audit import AuditEntryViewSet
 from oncall.api.contacts import ContactMethodViewSet, NotificationRuleViewSet
+from oncall.api.layers import LayerViewSet
+from oncall.api.oncall import OnCallView
+from oncall.api.overrides import OverrideViewSet
 from oncall.api.people import PersonViewSet
-from oncall.api.schedules import OnCallView, ScheduleViewSet
+from oncall.api.schedule_parts import ID_PATTERN
+from oncall.api.schedules import ScheduleViewSet
 from oncall.api.teams import TeamViewSet
 
 router = SimpleRouter()
@@ -13,6 +17,12 @@ router.register("people", PersonViewSet, basename="api-person")
 router.register("contact-methods", ContactMethodViewSet, basename="api-contact-method")
 router.register("notification-rules", NotificationRuleViewSet, basename="api-notification-rule")
 router.register("schedules", ScheduleViewSet, basename="api-schedule")
+router.register(
+    rf"schedules/(?P<schedule_id>{ID_PATTERN})/layers", LayerViewSet, basename="api-layer"
+)
+router.register(
+    rf"schedules/(?P<schedule_id>{ID_PATTERN})/overrides", OverrideViewSet, basename="api-override"
+)
 router.register("audit", AuditEntryViewSet, basename="api-audit")
 
 urlpatterns = [

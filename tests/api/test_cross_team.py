@@ -18,6 +18,7 @@ from incidents.models import (
 from oncall.models import (
     AuditEntry,
     ContactMethod,
+    Layer,
     NotificationRule,
     Override,
     Person,
@@ -50,6 +51,7 @@ def objects_of(world) -> dict:
         ContactMethod: person.contact_methods.first(),
         NotificationRule: person.notification_rules.first(),
         Schedule: world.schedule,
+        Layer: world.schedule.layers.first(),
         Override: Override.objects.create(
             schedule=world.schedule, person=person, start=T0, end=T0 + timedelta(hours=2)
         ),
@@ -67,20 +69,25 @@ def objects_of(world) -> dict:
     }
 
 
-# What a route's second id names, by the group's name: the route's own object fills the first.
+# What a route's further id names, by the group's name, where the object itself does not say.
 INNER = {"person_id": lambda objects: objects[Person].pk}
 
 
-def url_for(regex: str, pk: int, objects: dict | None = None) -> str:
-    """Return the path of `regex` for the object `pk`, and for the object of `objects` that
-    each further id names (the same `pk` when no objects are given: a missing one)."""
+def url_for(regex: str, obj, objects: dict | None = None, *, missing: bool = False) -> str:
+    """Return the route's path for `obj`: a parent's id where the route names one (a group such
+    as schedule_id, read from the object), the id of the object of `objects` a further group
+    names (INNER), its own id elsewhere; the last id 10**9 if `missing`."""
+    groups = GROUP.findall(regex)
 
-    def fill(group: re.Match) -> str:
-        if objects is None or group.group(1) not in INNER:
-            return str(pk)
-        return str(INNER[group.group(1)](objects))
+    def value(index: int, name: str) -> int:
+        if missing and index == len(groups) - 1:
+            return 10**9
+        if name in INNER and objects is not None:
+            return INNER[name](objects)
+        return getattr(obj, name) if name.endswith("_id") and hasattr(obj, name) else obj.pk
 
-    return "/" + GROUP.sub(fill, regex).replace("\\", "")
+    values = iter([value(index, name) for index, name in enumerate(groups)])
+    return "/" + GROUP.sub(lambda _: str(next(values)), regex).replace("\\", "")
 
 
 def model_of(view):
@@ -105,13 +112,15 @@ def test_every_detail_route_answers_404_for_another_teams_object(worlds, api, re
     assert model in theirs, f"give test_cross_team an object of {model.__name__}"
     # HEAD answers as GET does, without a body.
     methods = [m for m in getattr(view, "actions", {"get": "get"}) if m not in ("options", "head")]
-    # The admin last: its DELETE may take our object away.
+    # The admin last, so that its DELETE of our object (the last method) comes after the rest.
     for client in (api("viewer", "read"), api("admin", "admin")):
         for method in methods:
-            own = getattr(client, method)(url_for(regex, ours[model].pk, ours), format="json")
+            own = getattr(client, method)(url_for(regex, ours[model], ours), format="json")
             assert own.status_code != 404, (method, regex)
-            other = getattr(client, method)(url_for(regex, theirs[model].pk, theirs), format="json")
-            missing = getattr(client, method)(url_for(regex, 10**9), format="json")
+            other = getattr(client, method)(url_for(regex, theirs[model], theirs), format="json")
+            missing = getattr(client, method)(
+                url_for(regex, ours[model], ours, missing=True), format="json"
+            )
             if own.status_code == 403 and other.json() == own.json() == missing.json():
                 continue  # refused the whole route (the audit log to a viewer): nothing told
             assert other.status_code == 404, (method, regex)
@@ -139,5 +148,5 @@ def test_sub_lists_mention_only_their_own_teams_objects(worlds, api):
     client = api("admin", "admin")
     for regex, view in ROUTES:
         if GROUP.search(regex) and "actions" in dir(view) and regex.count("/") > 4:
-            answer = client.get(url_for(regex, ours[model_of(view)].pk, ours))
+            answer = client.get(url_for(regex, ours[model_of(view)], ours))
             assert "blue" not in answer.content.decode().lower(), regex
