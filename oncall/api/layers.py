@@ -16,6 +16,7 @@ from oncall.api.fields import (
     PersonRefSerializer,
     person_ref,
 )
+from oncall.api.pagination import Cursor
 from oncall.api.schedule_parts import PersonIdField, SchedulePartViewSet, members_named, parsed
 from oncall.models import Layer, LayerRestriction
 from oncall.services import LayerSpec, RestrictionSpec, layer_create, layer_delete, layer_update
@@ -178,18 +179,20 @@ class LayerWriteSerializer(serializers.Serializer):
     )
 
 
-def layer_specs(bodies: list[dict], *, team_id: int, prefix: str) -> list[LayerSpec]:
-    """Return whole layer bodies as specs, their participants the team's members."""
-    people = members_named(
-        team_id=team_id,
-        named={
-            f"{prefix}[{i}].participants": body["participants"] for i, body in enumerate(bodies)
-        },
-    )
+def layer_specs(request, bodies: list[dict], *, team_id: int) -> list[LayerSpec]:
+    """Return a schedule body's whole layers as specs, their participants the team's members
+    (400 naming layers[index].participants otherwise)."""
+    fields = [f"layers[{index}].participants" for index in range(len(bodies))]
+    named = dict(zip(fields, (body["participants"] for body in bodies), strict=True))
+    people = members_named(request, team_id=team_id, named=named)
     return [
-        LayerSpec(**{**body, "participants": people[f"{prefix}[{i}].participants"]})
-        for i, body in enumerate(bodies)
+        LayerSpec(**{**body, "participants": people[field]})
+        for field, body in zip(fields, bodies, strict=True)
     ]
+
+
+class LowestFirst(Cursor):
+    ordering = "position"  # unique within a schedule; as the schedule lists its layers
 
 
 class LayerViewSet(SchedulePartViewSet):
@@ -198,6 +201,7 @@ class LayerViewSet(SchedulePartViewSet):
     queryset = Layer.objects.prefetch_related("members__person", "restrictions")
     serializer_class = LayerSerializer
     filter_backends = []
+    pagination_class = LowestFirst
 
     def _answer(self, layer, code=status.HTTP_200_OK) -> Response:
         return Response(LayerSerializer(self.get_queryset().get(pk=layer.pk)).data, status=code)
@@ -205,7 +209,8 @@ class LayerViewSet(SchedulePartViewSet):
     def _with_people(self, body: dict, team_id: int) -> dict:
         """Return the body with its participant ids as the team's members (400 otherwise)."""
         if "participants" in body:
-            named = members_named(team_id=team_id, named={"participants": body["participants"]})
+            participants = {"participants": body["participants"]}
+            named = members_named(self.request, team_id=team_id, named=participants)
             body = {**body, **named}
         return body
 

@@ -110,6 +110,7 @@ class OverrideViewSet(SchedulePartViewSet):
         bodies = bodies if many else [bodies]
         fields = [f"[{i}].person" if many else "person" for i in range(len(bodies))]
         people = members_named(
+            request,
             team_id=schedule.team_id,
             named={field: [body["person"]] for field, body in zip(fields, bodies, strict=True)},
         )
@@ -131,7 +132,9 @@ class OverrideViewSet(SchedulePartViewSet):
         override = self._changeable("change")
         body = parsed(OverrideWriteSerializer, request.data, patch=True)
         if "person" in body:
-            named = members_named(team_id=self.schedule.team_id, named={"person": [body["person"]]})
+            named = members_named(
+                request, team_id=self.schedule.team_id, named={"person": [body["person"]]}
+            )
             body = {**body, "person": named["person"][0]}
         override = override_update(override=override, **body)
         return Response(OverrideSerializer(override).data)

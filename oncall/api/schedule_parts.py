@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from oncall.api.access import VIEWER, teams_with
-from oncall.api.base import TeamScopedReadOnlyViewSet
+from oncall.api.base import TeamScopedReadOnlyViewSet, visible_people
 from oncall.models import Person, Schedule
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -35,17 +35,29 @@ def members_by_id(*, team_id: int, ids: Iterable[int]) -> dict[int, Person]:
     return Person.objects.filter(memberships__team_id=team_id, pk__in=wanted).in_bulk()
 
 
-def members_named(*, team_id: int, named: dict[str, list[int]]) -> dict[str, list[Person]]:
+def members_named(request, *, team_id: int, named: dict[str, list[int]]) -> dict[str, list[Person]]:
     """Return each field's person ids as the team's members, in order; refuse (400, by field)
-    any id that is not one, by its id: another team's person is not named to this caller."""
+    any id that is not one: "X is not a member of the team", by name if the caller may see X,
+    else by id (a person of another team is not named to them)."""
     people = members_by_id(team_id=team_id, ids=[pk for ids in named.values() for pk in ids])
-    errors = {
-        field: [f"Person {pk} is not a member of the team." for pk in missing]
+    missing = {
+        field: absent
         for field, ids in named.items()
-        if (missing := [pk for pk in dict.fromkeys(ids) if pk not in people])
+        if (absent := [pk for pk in dict.fromkeys(ids) if pk not in people])
     }
-    if errors:
-        raise serializers.ValidationError(errors)
+    if missing:
+        wanted = {pk for absent in missing.values() for pk in absent}
+        known = visible_people(request).filter(pk__in=wanted).in_bulk()
+        raise serializers.ValidationError(
+            {
+                field: [
+                    f"{known[pk].display_name if pk in known else f'Person {pk}'} "
+                    "is not a member of the team."
+                    for pk in absent
+                ]
+                for field, absent in missing.items()
+            }
+        )
     return {field: [people[pk] for pk in ids] for field, ids in named.items()}
 
 

@@ -98,7 +98,7 @@ class ScheduleViewSet(TeamScopedReadOnlyViewSet):
         if team_id not in team_roles(request):
             raise serializers.ValidationError({"team": ["There is no such team in your teams."]})
         require_role(request, team_id, ADMIN, "create its schedules")
-        body["layers"] = layer_specs(body.get("layers", []), team_id=team_id, prefix="layers")
+        body["layers"] = layer_specs(request, body.get("layers", []), team_id=team_id)
         schedule = schedule_create(team=Team.objects.get(pk=team_id), **body)
         return self._answer(schedule, status.HTTP_201_CREATED)
 
@@ -123,7 +123,7 @@ class ScheduleViewSet(TeamScopedReadOnlyViewSet):
         if not partial:
             body.setdefault("description", "")
         if "layers" in body:
-            body["layers"] = layer_specs(body["layers"], team_id=schedule.team_id, prefix="layers")
+            body["layers"] = layer_specs(request, body["layers"], team_id=schedule.team_id)
         return self._answer(schedule_update(schedule=schedule, **body))
 
     @extend_schema(responses={204: None, 409: ERRORS[409]})

@@ -9,6 +9,7 @@ import pytest
 from incidents.models import Page
 from incidents.services import engine
 from incidents.services.declare import incident_declare
+from oncall import services
 from oncall.models import Layer, LayerMember, LayerRestriction, Schedule
 from tests.api.conftest import T0
 from tests.api.schedule_bodies import error_fields, layer_body, oncall_now
@@ -200,6 +201,24 @@ def test_a_bad_layer_edit_changes_nothing(worlds, api, change, field, message):
     assert list(stored.members.values_list("person_id", flat=True)) == members
 
 
+def test_a_put_without_a_whole_layer_changes_nothing(worlds, api):
+    red, _ = worlds
+    layer = red.schedule.layers.get()
+    answer = api().put(layers_url(red, layer), {"name": "renamed"}, format="json")
+    fields = error_fields(answer)
+    assert {"participants", "turn_unit", "turn_count", "handoff", "time_zone"} <= set(fields)
+    assert Layer.objects.get(pk=layer.pk).name == "weekly"
+
+
+def test_layers_are_listed_lowest_first(worlds, api):
+    red, _ = worlds
+    client = api()
+    client.post(layers_url(red), layer_body(red.people["viewer"], name="top", position=5))
+    client.post(layers_url(red), layer_body(red.people["viewer"], name="middle", position=3))
+    listed = client.get(layers_url(red)).json()["results"]
+    assert [layer["name"] for layer in listed] == ["weekly", "middle", "top"]
+
+
 def test_a_layer_position_another_layer_holds_is_refused(worlds, api):
     red, _ = worlds
     answer = api().post(layers_url(red), layer_body(red.people["viewer"], position=0))
@@ -245,6 +264,14 @@ def test_another_teams_layers_do_not_exist_and_its_people_cannot_take_turns(worl
     answer = client.patch(layers_url(red, layer), {"participants": [stranger.pk]})
     assert "participants" in error_fields(answer)
     assert stranger.pk not in layer.members.values_list("person_id", flat=True)
+
+
+def test_someone_the_caller_knows_from_another_team_is_named_as_not_a_member(worlds, api):
+    red, blue = worlds
+    services.team_member_set(team=blue.team, person=red.people["admin"], role="viewer")
+    answer = api().post(layers_url(red), layer_body(blue.people["admin"]), format="json")
+    assert error_fields(answer) == {"participants": ["blue admin is not a member of the team."]}
+    assert red.schedule.layers.count() == 1
 
 
 @pytest.mark.parametrize(
