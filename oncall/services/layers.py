@@ -81,6 +81,7 @@ def layer_create(
         active_from=active_from,
         active_until=active_until,
     )
+    schedule_hold(schedule)
     taken = set(schedule.layers.values_list("position", flat=True))
     built, errors = layers_build(schedule, [spec], taken=taken, prefix="")
     if errors:
@@ -103,6 +104,7 @@ def layer_update(
     for name, value in fields.items():
         setattr(layer, name, value)
     schedule = layer.schedule
+    schedule_hold(schedule)
     taken = set(schedule.layers.exclude(pk=layer.pk).values_list("position", flat=True))
     outsiders = set()
     if participants is not None:
@@ -134,6 +136,12 @@ def layer_update(
 def layer_delete(*, layer: Layer) -> None:
     """Delete the layer with its members and restrictions; the layers above keep winning."""
     layer.delete()
+
+
+def schedule_hold(schedule: Schedule) -> None:
+    """Hold the schedule's row until the transaction ends, so that writes to its layers take
+    turns: two layers added at once must not both take the top position (a unique one)."""
+    list(Schedule.objects.select_for_update().filter(pk=schedule.pk).values_list("pk"))
 
 
 # --- validation and saving, shared with the schedule writes ------------------------------------

@@ -11,7 +11,7 @@ from django.dispatch import Signal
 
 from oncall.models import Schedule, Team
 from oncall.services._checks import errors_of, only
-from oncall.services.layers import LayerSpec, layers_build, layers_save
+from oncall.services.layers import LayerSpec, layers_build, layers_save, schedule_hold
 
 # Escalation policies page schedules but belong to the layer above, which this one never imports:
 # before a schedule goes, the receivers up there name what still pages it (incidents/signals.py),
@@ -54,6 +54,7 @@ def schedule_update(
     errors = _schedule_errors(schedule)
     built, found = [], {}
     if layers is not None:
+        schedule_hold(schedule)
         built, found = layers_build(schedule, layers, taken=set(), prefix="layers")
     if errors or found:
         raise ValidationError(errors | found)

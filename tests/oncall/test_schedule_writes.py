@@ -11,6 +11,7 @@ from incidents.models import EscalationPolicy, EscalationStep, EscalationTarget
 from oncall import audit, services
 from oncall.models import Layer, LayerMember, Override, Schedule, Team
 from oncall.services import LayerSpec, OverrideSpec, RestrictionSpec
+from tests.incidents.test_chaos import concurrently
 
 MONDAY_9 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
@@ -121,3 +122,16 @@ def test_a_schedule_a_policy_pages_is_not_deleted(team, people):
     step.delete()
     services.schedule_delete(schedule=schedule)
     assert not Schedule.objects.exists() and not Layer.objects.exists()
+
+
+@pytest.mark.postgres
+def test_layers_added_at_once_each_find_a_place_on_top(transactional_db):
+    team = Team.objects.create(name="Payments", slug="payments")
+    person = services.person_create(username="ana", display_name="Ana")
+    services.team_member_set(team=team, person=person)
+    schedule = services.schedule_create(team=team, name="Primary")
+    concurrently(
+        lambda n: services.layer_create(schedule=schedule, **vars(weekly([person], name=f"L{n}"))),
+        threads=8,
+    )
+    assert sorted(schedule.layers.values_list("position", flat=True)) == list(range(8))
