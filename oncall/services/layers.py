@@ -269,5 +269,4 @@ def _parts_add(parts: list[tuple[Layer, Sequence[Person], Sequence]]) -> None:
         for layer, _, restrictions in parts
         for r in restrictions
     )
-    audit.audit_bulk_created(members)
-    audit.audit_bulk_created(windows)
+    audit.audit_bulk_created([*members, *windows])  # one insert for both

@@ -76,15 +76,21 @@ INNER = {"person_id": lambda objects: objects[Person].pk}
 def url_for(regex: str, obj, objects: dict | None = None, *, missing: bool = False) -> str:
     """Return the route's path for `obj`: a parent's id where the route names one (a group such
     as schedule_id, read from the object), the id of the object of `objects` a further group
-    names (INNER), its own id elsewhere; the last id 10**9 if `missing`."""
+    names (INNER), its own id elsewhere; if `missing`, 10**9 for the last id and for every id
+    but the parent's."""
+
     groups = GROUP.findall(regex)
 
     def value(index: int, name: str) -> int:
         if missing and index == len(groups) - 1:
             return 10**9
+        if name.endswith("_id") and hasattr(obj, name):
+            return getattr(obj, name)
+        if missing:
+            return 10**9
         if name in INNER and objects is not None:
             return INNER[name](objects)
-        return getattr(obj, name) if name.endswith("_id") and hasattr(obj, name) else obj.pk
+        return obj.pk
 
     values = iter([value(index, name) for index, name in enumerate(groups)])
     return "/" + GROUP.sub(lambda _: str(next(values)), regex).replace("\\", "")
