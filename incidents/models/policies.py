@@ -51,9 +51,11 @@ class EscalationTarget(models.Model):
 
     step = models.ForeignKey(EscalationStep, on_delete=models.CASCADE, related_name="targets")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE)
-    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.CASCADE)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
+    # RESTRICT: a person, schedule or team a policy pages is not deleted from under it (the
+    # admin shows what still pages them), unless the policy goes in the same deletion.
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.RESTRICT)
+    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.RESTRICT)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.RESTRICT)
 
     class Meta:
         ordering = ["step", "id"]
