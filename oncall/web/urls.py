@@ -1,5 +1,38 @@
 """The lower layer's web pages; the project's urls.py includes these at the root."""
 
+from django.urls import path
+
+from oncall.web import profile
+
 app_name = "oncall"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("profile/", profile.profile, name="profile"),
+    path("profile/details/", profile.profile_update, name="profile-update"),
+    path("profile/contact-methods/", profile.contact_method_add, name="contact-method-add"),
+    path(
+        "profile/contact-methods/<int:pk>/verify/",
+        profile.contact_method_verify,
+        name="contact-method-verify",
+    ),
+    path(
+        "profile/contact-methods/<int:pk>/send-code/",
+        profile.contact_method_code_send,
+        name="contact-method-send-code",
+    ),
+    path(
+        "profile/contact-methods/<int:pk>/delete/",
+        profile.contact_method_delete,
+        name="contact-method-delete",
+    ),
+    path("profile/rules/", profile.notification_rule_add, name="rule-add"),
+    path("profile/rules/<int:pk>/delete/", profile.notification_rule_delete, name="rule-delete"),
+    path("profile/tokens/", profile.api_token_add, name="token-add"),
+    path("profile/tokens/<int:pk>/revoke/", profile.api_token_delete, name="token-revoke"),
+    path("profile/calendar-links/", profile.calendar_link_add, name="calendar-add"),
+    path(
+        "profile/calendar-links/<int:pk>/revoke/",
+        profile.calendar_link_revoke,
+        name="calendar-revoke",
+    ),
+]
