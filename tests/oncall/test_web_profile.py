@@ -273,3 +273,19 @@ def test_a_calendar_link_is_shown_once_works_and_stops_when_revoked(me, browser)
 def test_logged_out_people_are_sent_to_log_in(me):
     assert Client().get(PROFILE).url.startswith("/login/")
     assert Client().post("/profile/tokens/", {"name": "x", "scope": "read"}).status_code == 302
+
+
+def test_changes_made_on_the_page_are_in_the_audit_log_as_mine_from_the_web(me, browser):
+    from oncall.models import AuditEntry
+
+    browser.post("/profile/details/", {"display_name": "Inês", "time_zone": "UTC", "locale": "en"})
+    browser.post("/profile/tokens/", {"name": "laptop", "scope": "read"})
+    token = ApiToken.objects.get(user=me.user)
+    browser.post(f"/profile/tokens/{token.pk}/revoke/")
+    entries = AuditEntry.objects.filter(actor_user_id=me.user.pk).order_by("pk")
+    assert [(e.object_type, e.action, e.source) for e in entries] == [
+        ("person", "update", "web"),
+        ("api_token", "create", "web"),
+        ("api_token", "revoke", "web"),
+    ]
+    assert "digest" not in str(entries[1].changes)
