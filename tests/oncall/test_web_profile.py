@@ -289,3 +289,16 @@ def test_changes_made_on_the_page_are_in_the_audit_log_as_mine_from_the_web(me, 
         ("api_token", "revoke", "web"),
     ]
     assert "digest" not in str(entries[1].changes)
+
+
+def test_token_times_are_in_my_zone_with_the_offset_of_their_own_day(me, browser):
+    from datetime import UTC, datetime
+
+    from oncall.services import person_update
+
+    person_update(person=me, time_zone="Europe/Lisbon")
+    summer = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)
+    api_token_create(user=me.user, name="summer", scope="read", now=T0, expires_at=summer)
+    body = text(browser.get(PROFILE).content.decode())
+    assert "2 Nov 2026 09:00 UTC+0000" in body  # created in winter
+    assert "1 Jul 2027 13:00 UTC+0100" in body  # expires in summer time
