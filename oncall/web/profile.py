@@ -4,7 +4,9 @@ and calendar links, each secret shown once. A person only ever sees and changes 
 anyone else's method, rule, token or link is a 404.
 
 Each POST parses one form, calls one service and redirects with a message; a refusal renders the
-page again with the errors on the form's fields and nothing stored."""
+page again with the errors on the form's fields and nothing stored. A new token or calendar link
+is the answer to its POST (201), never redirected to: its secret is then held nowhere but in that
+one response, not in the session store, and no later page can show it again."""
 
 from __future__ import annotations
 
@@ -33,9 +35,6 @@ from oncall.web.forms import (
     time_zones,
 )
 
-# The session key holding a new secret until the page after its creation shows it, once.
-SECRET = "profile_secret"
-
 
 def _person(request) -> Person:
     person = getattr(request.user, "person", None)
@@ -55,8 +54,8 @@ def _back(anchor: str):
 @login_required
 @require_GET
 def profile(request):
-    """Show the person's own page, with a secret made a moment ago shown this once."""
-    return _page(request, _person(request), secret=request.session.pop(SECRET, None))
+    """Show the person's own page."""
+    return _page(request, _person(request))
 
 
 def _page(request, person: Person, *, status: int = 200, secret=None, **bound):
@@ -222,8 +221,7 @@ def notification_rule_delete(request, pk: int):
 @login_required
 @require_POST
 def api_token_add(request):
-    """Make an API token acting for the person's login; its secret is shown on the next page
-    only."""
+    """Make an API token acting for the person's login; show its secret in this answer only."""
     person = _person(request)
     form = ApiTokenForm(request.POST, auto_id="token-%s")
     if form.is_valid():
@@ -240,9 +238,9 @@ def api_token_add(request):
         except ValidationError as error:
             absorb(form, error)
         else:
-            request.session[SECRET] = {"kind": "token", "name": token.name, "value": secret}
             messages.success(request, f"Created the API token {token.name}.")
-            return _back("new-secret")
+            shown = {"kind": "token", "name": token.name, "value": secret}
+            return _page(request, person, status=201, secret=shown)
     return _page(request, person, status=400, token_form=form)
 
 
@@ -259,13 +257,13 @@ def api_token_delete(request, pk: int):
 @login_required
 @require_POST
 def calendar_link_add(request):
-    """Make a secret iCal link to the person's shifts; it is shown on the next page only."""
+    """Make a secret iCal link to the person's shifts; show it in this answer only."""
     person = _person(request)
     feed, token = services.calendar_feed_create(person=person, created_by=person.user)
     url = request.build_absolute_uri(reverse("ical-feed", args=[token]))
-    request.session[SECRET] = {"kind": "calendar", "name": f"{feed.hint}…", "value": url}
     messages.success(request, "Created a calendar link to your shifts.")
-    return _back("new-secret")
+    shown = {"kind": "calendar", "name": f"{feed.hint}…", "value": url}
+    return _page(request, person, status=201, secret=shown)
 
 
 @login_required

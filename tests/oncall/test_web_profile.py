@@ -241,11 +241,12 @@ def test_a_new_tokens_secret_is_shown_once_and_a_revoked_token_is_refused(me, br
     created = browser.post(
         "/profile/tokens/", {"name": "laptop", "scope": "read", "expires_in_days": 30}
     )
-    assert created.status_code == 302 and created.url.endswith("#new-secret")
+    assert created.status_code == 201
     token = ApiToken.objects.get(user=me.user)
     assert (token.expires_at - token.created_at).days == 30
-    page = browser.get(PROFILE).content.decode()
+    page = created.content.decode()
     (secret,) = re.findall(r'id="secret-value" type="text" value="(plt_[^"]+)"', page)
+    assert secret not in str(dict(browser.session))  # held nowhere but in that answer
     assert "plt_" not in browser.get(PROFILE).content.decode()  # shown once only
 
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -258,8 +259,9 @@ def test_a_new_tokens_secret_is_shown_once_and_a_revoked_token_is_refused(me, br
 
 
 def test_a_calendar_link_is_shown_once_works_and_stops_when_revoked(me, browser):
-    assert browser.post("/profile/calendar-links/").status_code == 302
-    page = browser.get(PROFILE).content.decode()
+    created = browser.post("/profile/calendar-links/")
+    assert created.status_code == 201
+    page = created.content.decode()
     (url,) = re.findall(r'id="secret-value" type="text" value="([^"]+)"', page)
     assert "/ical/" not in browser.get(PROFILE).content.decode()
     feed = CalendarFeed.objects.get(person=me)
