@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -13,10 +14,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from incidents.ingest import samples
 from incidents.ingest.base import AlertEvent
 from incidents.models import Incident, Integration, Service
 from incidents.models.integrations import token_digest
-from incidents.services.alerts import alerts_ingest, heartbeat_key
+from incidents.services.alerts import IngestResult, alerts_ingest, heartbeat_key
 from oncall import clock
 from oncall.audit import audit_action
 
@@ -257,3 +259,18 @@ def heartbeat_ping(*, integration: Integration, now: datetime) -> datetime | Non
         )
         alerts_ingest(integration=integration, events=[event], now=now)
     return locked.heartbeat_due_at
+
+
+def integration_test_alert(*, integration: Integration, now: datetime) -> IngestResult:
+    """Send a test alert through `integration` as its monitoring would: its kind's own body,
+    read by the parser its endpoint uses, then alerts_ingest. It opens an incident titled
+    samples.TEST_TITLE, of info severity (low urgency unless the service always pages high)."""
+    if integration.kind == Integration.Kind.HEARTBEAT:
+        raise ValidationError({"kind": "A heartbeat takes pings, not alerts: ping its URL."})
+    if integration.service.archived_at is not None:
+        raise ValidationError({"service": f"{integration.service.name} is archived."})
+    key = f"plantao-test-{uuid.uuid4().hex[:12]}"
+    [result] = alerts_ingest(
+        integration=integration, events=samples.test_events(integration.kind, key), now=now
+    )
+    return result
