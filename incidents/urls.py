@@ -4,7 +4,18 @@ the project's urls.py includes these at the root."""
 from django.urls import path
 
 from incidents.models.choices import Action
-from incidents.views import acts, dashboard, email, ingest, metrics, slack, twilio, web
+from incidents.views import (
+    acts,
+    dashboard,
+    email,
+    ingest,
+    integration_pages,
+    metrics,
+    service_pages,
+    slack,
+    twilio,
+    web,
+)
 from oncall.config.routes import slash_optional
 
 app_name = "incidents"
@@ -63,4 +74,40 @@ urlpatterns = [
         )
         for segment, action in WEB_ACTS.items()
     ],
+    path("services/", service_pages.service_list, name="service-list"),
+    path("services/new/", service_pages.service_new, name="service-new"),
+    path("services/<int:pk>/", service_pages.service_detail, name="service-detail"),
+    path("services/<int:pk>/edit/", service_pages.service_edit, name="service-edit"),
+    path("services/<int:pk>/delete/", service_pages.service_remove, name="service-delete"),
+    path("services/<int:pk>/maintenance/", service_pages.window_create, name="window-create"),
+    path(
+        "services/<int:pk>/maintenance/<int:window_pk>/end/",
+        service_pages.window_end,
+        name="window-end",
+    ),
+    path(
+        "services/<int:pk>/maintenance/<int:window_pk>/delete/",
+        service_pages.window_remove,
+        name="window-delete",
+    ),
+    path("integrations/", integration_pages.integration_list, name="integration-list"),
+    path("integrations/new/", integration_pages.integration_new, name="integration-new"),
+    path(
+        "integrations/<int:pk>/token/",
+        integration_pages.integration_token,
+        name="integration-token",
+    ),
+    path(
+        "integrations/<int:pk>/rotate/",
+        integration_pages.integration_rotate_web,
+        name="integration-rotate",
+    ),
+    path(
+        "integrations/<int:pk>/delete/",
+        integration_pages.integration_remove,
+        name="integration-delete",
+    ),
+    path(
+        "integrations/<int:pk>/test/", integration_pages.integration_test, name="integration-test"
+    ),
 ]
