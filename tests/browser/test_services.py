@@ -60,6 +60,18 @@ def test_an_admin_creates_an_integration_and_sends_a_test_alert(browser, live_se
     expect(page.get_by_role("heading", name=TEST_TITLE)).to_be_visible()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     expect(page.locator(".facts")).to_contain_text("Low")
+
+    page.goto(f"{live_server.url}/integrations/")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    card.get_by_role("button", name="Delete integration").click()
+    expect(card).to_be_visible()  # dismissed: nothing was sent
+    assert questions and "Its tokens stop working" in questions[0]
+    page.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="Delete integration").click()
+    expect(page.locator(".messages")).to_contain_text("Deleted auth prod")
+    expect(card).to_have_count(0)
+    assert not Integration.objects.filter(pk=integration.pk).exists()
     assert page.outside == []
 
 

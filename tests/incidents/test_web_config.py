@@ -24,7 +24,7 @@ from incidents.models import (
 )
 from incidents.services.integrations import integration_create
 from oncall import clock
-from oncall.models import Membership, Person, Team
+from oncall.models import AuditEntry, Membership, Person, Team
 
 from .conftest import make_integration
 
@@ -349,3 +349,18 @@ def test_a_running_window_ends_early_and_a_window_is_deleted(manager, frozen_now
     assert running.end == now
     client.post(f"/services/{service.pk}/maintenance/{planned.pk}/delete/")
     assert not MaintenanceWindow.objects.filter(pk=planned.pk).exists()
+
+
+def test_web_writes_are_audited_with_their_actor_and_never_the_token(sre, manager):
+    client = browser(manager)
+    mark = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    client.post("/services/new/", SERVICE | {"team": sre.pk})
+    service = Service.objects.get(name="search")
+    response = client.post("/integrations/new/", {"service": service.pk, "kind": "webhook"})
+    token = shown_token(client.get(response.url))
+    entries = AuditEntry.objects.filter(id__gt=mark)
+    assert {(e.object_type, e.action, e.actor, e.source) for e in entries} == {
+        ("service", "create", manager.user.username, "web"),
+        ("integration", "create", manager.user.username, "web"),
+    }
+    assert token not in str(list(AuditEntry.objects.values()))
