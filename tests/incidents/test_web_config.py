@@ -297,6 +297,11 @@ def test_a_test_alert_opens_an_incident_through_the_real_path(manager, kind):
     page = response.content.decode()
     assert f'href="/incidents/{incident.number}/"' in page
     assert f"Open incident #{incident.number}" in page
+    listed = browser(manager).get("/services/").content.decode()
+    row = re.search(
+        r'<tr>\s*<th scope="row"><a href="/services/\d+/">auth</a>.*?</tr>', listed, re.S
+    )
+    assert re.findall(r"<td>(.*?)</td>", row.group(0))[-1] == "1"  # its open incidents
 
 
 def test_a_heartbeat_sends_no_test_alert(manager):
@@ -364,3 +369,25 @@ def test_web_writes_are_audited_with_their_actor_and_never_the_token(sre, manage
         ("integration", "create", manager.user.username, "web"),
     }
     assert token not in str(list(AuditEntry.objects.values()))
+
+
+@pytest.mark.parametrize(
+    "kind, path",
+    [
+        ("alertmanager", "/integrations/alertmanager/{token}/"),
+        ("grafana", "/integrations/grafana/{token}/"),
+        ("webhook", "/integrations/webhook/{token}/"),
+        ("heartbeat", "/integrations/heartbeat/{token}/"),
+        ("pagerduty", "/v2/enqueue"),
+    ],
+)
+def test_each_kind_shows_where_its_monitoring_sends(manager, kind, path):
+    client = browser(manager)
+    service = Service.objects.get(name="playback")
+    response = client.post("/integrations/new/", {"service": service.pk, "kind": kind})
+    page = client.get(response.url)
+    token = shown_token(page)
+    url = re.search(r'id="secret-url"[^>]*>([^<]+)</code>', page.content.decode()).group(1)
+    assert url.endswith(path.format(token=token))
+    if kind == "heartbeat":
+        assert service.integrations.get().heartbeat_interval_seconds == 300
