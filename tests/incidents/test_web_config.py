@@ -71,7 +71,7 @@ def field_errors(response) -> dict[str, list[str]]:
     found = {}
     for block in re.findall(r'<div class="field field--invalid">(.*?)</div>', page, re.S):
         label = re.search(r"<label[^>]*>(.*?)</label>", block, re.S).group(1).strip()
-        found[label] = re.findall(r'<span class="field__error">(.*?)</span>', block, re.S)
+        found[label] = re.findall(r'<p class="field__error"[^>]*>(.*?)</p>', block, re.S)
     return found
 
 
