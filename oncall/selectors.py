@@ -309,6 +309,50 @@ def shifts_between(*, schedule: Schedule, since: datetime, until: datetime) -> l
     return shifts
 
 
+@dataclass(frozen=True)
+class ScheduleRows:
+    """A schedule drawn over a window: the final shifts (gaps included), each layer's own turns,
+    and the overrides that reach into the window."""
+
+    final: list[Shift]
+    layers: list[tuple[Layer, list[Shift]]]
+    overrides: list[Override]
+
+
+def schedule_rows(*, schedule: Schedule, since: datetime, until: datetime) -> ScheduleRows:
+    """Return the final shifts of `schedule` over [since, until), each layer's active turns
+    there (highest layer last, as stored) and the overrides reaching into it, in one fetch."""
+    (fetched,) = schedules_with_rota(
+        since=since, until=until, schedules=Schedule.objects.filter(pk=schedule.pk)
+    )
+    final = rota.final_shifts(schedule_rota(fetched), since, until)
+    layers = []
+    for layer in fetched.layers.all():
+        members = [member.person_id for member in layer.members.all()]
+        pieces = []
+        if members:
+            pure = rota_layer(layer, participants=members, restrictions=layer.restrictions.all())
+            pieces = rota.layer_shifts(pure, since, until)
+        layers.append((layer, pieces))
+    overrides = sorted(fetched.window_overrides, key=lambda o: (o.start, o.pk))
+    people = _people(
+        [p.person for p in final]
+        + [p.person for _, pieces in layers for p in pieces]
+        + [o.person_id for o in overrides]
+    )
+    for override in overrides:
+        override.person = people[override.person_id]
+
+    def shifts(pieces) -> list[Shift]:
+        return [Shift(p.start, p.end, people.get(p.person)) for p in pieces]
+
+    return ScheduleRows(
+        final=shifts(final),
+        layers=[(layer, shifts(pieces)) for layer, pieces in layers],
+        overrides=overrides,
+    )
+
+
 def person_shifts_between(
     *, person: Person, since: datetime, until: datetime
 ) -> list[tuple[Schedule, Shift]]:
@@ -371,3 +415,13 @@ def teams_acted_for(*, person: Person) -> QuerySet:
 def is_superuser(person: Person) -> bool:
     """Whether the person's login is a Django superuser, who acts on every team."""
     return bool(person.user.is_superuser)
+
+
+def team_members(*, team_id: int) -> QuerySet[Person]:
+    """Return the members of team `team_id`, by name."""
+    return Person.objects.filter(memberships__team_id=team_id).order_by("display_name", "pk")
+
+
+def people_of_teams(*, team_ids: Iterable[int]) -> QuerySet[Person]:
+    """Return everyone in any of the teams `team_ids` (those a viewer of them may see named)."""
+    return Person.objects.filter(memberships__team_id__in=list(team_ids)).distinct()

@@ -171,6 +171,17 @@ def _timeline(
     )
 
 
+def day_columns(start: datetime, end: datetime, zone: ZoneInfo) -> list[Day]:
+    """Return the local days of `zone` over [start, end) as columns of a timeline."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    length = (end - start).total_seconds()
+
+    def percent(at: datetime) -> float:
+        return 100 * (at.astimezone(UTC) - start).total_seconds() / length
+
+    return _days(start, end, zone, percent)
+
+
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone)
 
