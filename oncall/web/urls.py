@@ -2,11 +2,23 @@
 
 from django.urls import path
 
-from oncall.web import profile
+from oncall.web import profile, schedules
 
 app_name = "oncall"
 
 urlpatterns = [
+    path("schedules/", schedules.schedule_list, name="schedule-list"),
+    path("schedules/<int:schedule_id>/", schedules.schedule_detail, name="schedule-detail"),
+    path(
+        "schedules/<int:schedule_id>/overrides/",
+        schedules.override_create_web,
+        name="override-create",
+    ),
+    path(
+        "schedules/<int:schedule_id>/overrides/<int:override_id>/delete/",
+        schedules.override_delete_web,
+        name="override-delete",
+    ),
     path("profile/", profile.profile, name="profile"),
     path("profile/details/", profile.profile_update, name="profile-update"),
     path("profile/contact-methods/", profile.contact_method_add, name="contact-method-add"),
