@@ -104,10 +104,18 @@ def when(at: datetime, zone: ZoneInfo) -> str:
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
-def span(shift: Shift, zone: ZoneInfo) -> str:
-    """Return a shift's start and end in `zone`, with the zone and its offset at the start."""
-    local = shift.start.astimezone(zone)
-    return f"{when(shift.start, zone)} – {when(shift.end, zone)} {zone.key} ({offset(local)})"
+def span(shift: Shift, zone: ZoneInfo, *, named: bool = True) -> str:
+    """Return a shift's start and end in `zone` ("Mon 7 Dec 09:00 – 17:00"; the end's day only
+    when it differs), then the zone (unless not `named`) and its UTC offset at the start, and
+    at the end too when a clock change falls between them."""
+    start, end = shift.start.astimezone(zone), shift.end.astimezone(zone)
+    until = f"{end:%H:%M}" if end.date() == start.date() else when(end, zone)
+    offsets = (
+        offset(start)
+        if start.utcoffset() == end.utcoffset()
+        else (f"{offset(start)} then {offset(end)}")
+    )
+    return f"{when(start, zone)} – {until}{f' {zone.key}' if named else ''} ({offsets})"
 
 
 def shift_title(shift: Shift, zone: ZoneInfo) -> str:
@@ -150,3 +158,11 @@ def days(window: Window, zone: ZoneInfo) -> list[Day]:
 def local_input(at: datetime, zone: ZoneInfo) -> str:
     """Return an instant as a datetime-local input's value in `zone`."""
     return at.astimezone(zone).strftime(LOCAL_INPUT)
+
+
+def now_at(window: Window, now: datetime) -> float | None:
+    """Return where `now` falls along the window, in percent, or None outside it."""
+    if not window.start <= now < window.end:
+        return None
+    length = (window.end - window.start.astimezone(UTC)).total_seconds()
+    return 100 * (now - window.start.astimezone(UTC)).total_seconds() / length

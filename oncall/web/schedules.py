@@ -188,6 +188,7 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         ),
         "now": clock.now().astimezone(UTC),
         "days": layout.days(window, zone),
+        "now_left": layout.now_at(window, clock.now()),
         "final": final,
         "layers": [(layer, layout.blocks(shifts, window, zone)) for layer, shifts in rows.layers],
         "override_blocks": layout.blocks(override_shifts, window, zone),
@@ -198,12 +199,14 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         "shifts": [
             (
                 block,
-                layout.span(block.shift, zone),
+                layout.span(block.shift, zone, named=False),
+                _their_time(block.shift, zone),
                 _cover_url(schedule, window, block, zone),
             )
             for block in final
         ],
         "legend": list(legend.values()),
+        "has_gaps": any(block.is_gap for block in final),
         "views": layout.VIEWS,
         "form": form,
         "opened": opened or bool(form and form.errors),
@@ -215,6 +218,13 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         },
     }
     return render(request, "oncall/schedule_detail.html", context, status=status)
+
+
+def _their_time(shift, zone: ZoneInfo) -> str:
+    """Return the shift in its person's own zone, when that is not the viewer's."""
+    if shift.person is None or shift.person.time_zone == zone.key:
+        return ""
+    return layout.span(shift, ZoneInfo(shift.person.time_zone))
 
 
 def _cover_url(schedule, window, block, zone) -> str:

@@ -195,19 +195,31 @@ def test_a_week_across_lisbons_spring_change_shows_shift_times_in_local_time(cli
     days = response.context["days"]
     assert len(days) == 7
     assert days[6].width == pytest.approx(100 * 23 / (7 * 24 - 1))  # Sunday is 23 h long
-    # Every shift is written in Lisbon's wall clock of its own day: the same local handoffs
-    # before and after the change, an hour apart in UTC.
-    shifts = [row for row in response.context["shifts"] if not row[0].is_gap]
-    for block, when, _ in shifts:
-        start = block.shift.start.astimezone(lisbon)
-        assert when.startswith(f"{start:%a} {start.day} {start:%b %H:%M}")
-        assert f"Europe/Lisbon ({'UTC+01:00' if start.dst() else 'UTC+00:00'})" in when
-    before = {b.shift.start.astimezone(lisbon).strftime("%H:%M") for b, _, _ in shifts[:6]}
-    after = {b.shift.start.astimezone(lisbon).strftime("%H:%M") for b, _, _ in shifts[-6:]}
-    utc_before = {b.shift.start.strftime("%H:%M") for b, _, _ in shifts[:6]}
-    utc_after = {b.shift.start.strftime("%H:%M") for b, _, _ in shifts[-6:]}
-    assert before & after  # Lisbon's own layer hands off at the same local hour
-    assert utc_before != utc_after
+    # Each shift is written in Lisbon's wall clock with the offset of the day; the Singapore
+    # turn that spans the change says so. Singapore 00-08 UTC wins, Lisbon's 08-16 local
+    # follows, São Paulo takes the rest (CONTRACT's follow-the-sun demo).
+    shown = {
+        when: (block.shift.person.time_zone, theirs)
+        for block, when, theirs, _ in response.context["shifts"]
+        if block.shift.start.astimezone(lisbon).day in (27, 28)
+    }
+    assert list(shown) == [
+        "Sat 27 Mar 00:00 – 08:00 (UTC+00:00)",
+        "Sat 27 Mar 08:00 – 16:00 (UTC+00:00)",
+        "Sat 27 Mar 16:00 – Sun 28 Mar 00:00 (UTC+00:00)",
+        "Sun 28 Mar 00:00 – 09:00 (UTC+00:00 then UTC+01:00)",
+        "Sun 28 Mar 09:00 – 16:00 (UTC+01:00)",
+        "Sun 28 Mar 16:00 – Mon 29 Mar 01:00 (UTC+01:00)",
+    ]
+    assert shown["Sun 28 Mar 00:00 – 09:00 (UTC+00:00 then UTC+01:00)"] == (
+        "Asia/Singapore",
+        "Sun 28 Mar 08:00 – 16:00 Asia/Singapore (UTC+08:00)",
+    )
+    assert shown["Sun 28 Mar 16:00 – Mon 29 Mar 01:00 (UTC+01:00)"] == (
+        "America/Sao_Paulo",
+        "Sun 28 Mar 12:00 – 21:00 America/Sao_Paulo (UTC-03:00)",
+    )
+    assert shown["Sun 28 Mar 09:00 – 16:00 (UTC+01:00)"] == ("Europe/Lisbon", "")
 
 
 # --- Overrides ----------------------------------------------------------------------------------
@@ -218,7 +230,7 @@ def test_cover_this_shift_prefills_start_and_end_in_my_zone(client, primary):
     me = member("test-ana", "responder", time_zone="America/Sao_Paulo")
 
     page = logged_in(client, me).get(detail(primary))
-    block, _, cover = next(
+    block, _, _, cover = next(
         row for row in page.context["shifts"] if row[0].shift.start <= NOW < row[0].shift.end
     )
     prefilled = client.get(cover)
