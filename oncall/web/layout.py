@@ -53,6 +53,12 @@ class Block:
     def labelled(self) -> bool:
         return self.width >= LABEL_MIN_WIDTH
 
+    @property
+    def style(self) -> str:
+        """Return the block's inline style: its person's colour, where it starts, how wide."""
+        colour = f"{self.colour.style}; " if self.colour else ""
+        return f"{colour}left: {self.left:.4f}%; width: {self.width:.4f}%"
+
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone)
@@ -150,9 +156,20 @@ def blocks(shifts: list[Shift], window: Window, zone: ZoneInfo) -> list[Block]:
     ]
 
 
-def days(window: Window, zone: ZoneInfo) -> list[Day]:
-    """Return the window's local days as columns."""
-    return day_columns(window.start, window.end, zone)
+@dataclass(frozen=True)
+class Column:
+    """A local day of the window, drawn behind every row."""
+
+    day: Day
+    style: str
+
+
+def days(window: Window, zone: ZoneInfo) -> list[Column]:
+    """Return the window's local days as columns, each with its inline style."""
+    return [
+        Column(day, f"left: {day.left:.4f}%; width: {day.width:.4f}%")
+        for day in day_columns(window.start, window.end, zone)
+    ]
 
 
 def local_input(at: datetime, zone: ZoneInfo) -> str:

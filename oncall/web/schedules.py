@@ -175,6 +175,7 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         if request.method == "GET"
         else _page_url(schedule, window.view, window.day)
     )
+    page_url = reverse("oncall:schedule-detail", args=[schedule.pk])
     legend = {}
     for block in final:
         if block.shift.person is not None:
@@ -201,7 +202,7 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
                 block,
                 layout.span(block.shift, zone, named=False),
                 _their_time(block.shift, zone),
-                _cover_url(schedule, window, block, zone),
+                _cover_url(page_url, window, block, zone),
             )
             for block in final
         ],
@@ -227,11 +228,11 @@ def _their_time(shift, zone: ZoneInfo) -> str:
     return layout.span(shift, ZoneInfo(shift.person.time_zone))
 
 
-def _cover_url(schedule, window, block, zone) -> str:
+def _cover_url(page_url: str, window, block, zone) -> str:
     query = {
         "view": window.view,
         "date": window.day.isoformat(),
         "start": layout.local_input(block.shift.start, zone),
         "end": layout.local_input(block.shift.end, zone),
     }
-    return f"{reverse('oncall:schedule-detail', args=[schedule.pk])}?{urlencode(query)}#override"
+    return f"{page_url}?{urlencode(query)}#override"

@@ -194,7 +194,7 @@ def test_a_week_across_lisbons_spring_change_shows_shift_times_in_local_time(cli
     assert "UTC+00:00 then UTC+01:00" in text(response)
     days = response.context["days"]
     assert len(days) == 7
-    assert days[6].width == pytest.approx(100 * 23 / (7 * 24 - 1))  # Sunday is 23 h long
+    assert days[6].day.width == pytest.approx(100 * 23 / (7 * 24 - 1))  # Sunday is 23 h long
     # Each shift is written in Lisbon's wall clock with the offset of the day; the Singapore
     # turn that spans the change says so. Singapore 00-08 UTC wins, Lisbon's 08-16 local
     # follows, São Paulo takes the rest (CONTRACT's follow-the-sun demo).
