@@ -8,6 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from oncall import demo, selectors, services
@@ -355,3 +357,45 @@ def test_a_responder_deletes_their_own_override_but_not_anothers(client, primary
     logged_in(client, boss)
     assert delete(theirs).status_code == 302
     assert not Override.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "start",
+    ["2027-03-28T01:30", "2027-10-31T01:30"],  # skipped in spring, repeated in autumn
+)
+def test_a_local_time_that_never_happens_or_happens_twice_is_refused_in_place(
+    client, primary, start
+):
+    me = member("test-ana", "responder", time_zone="Europe/Lisbon")
+
+    response = logged_in(client, me).post(
+        create(primary), {"person": me.pk, "start": start, "end": "2027-11-02T12:00"}
+    )
+
+    assert response.status_code == 400
+    (error,) = field_errors(response, "start")
+    assert "couldn’t be interpreted in time zone Europe/Lisbon" in error
+    assert not Override.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_weeks_queries_do_not_grow_with_its_overrides(client, primary):
+    me = member("test-ana", "admin")
+    client = logged_in(client, me)
+    with CaptureQueriesContext(connection) as bare:
+        client.get(detail(primary, date="2026-03-04"))
+    services.overrides_create(
+        schedule=primary,
+        overrides=[
+            services.OverrideSpec(
+                person=me, start=NOW + timedelta(hours=2 * i), end=NOW + timedelta(hours=2 * i + 1)
+            )
+            for i in range(40)
+        ],
+    )
+    with CaptureQueriesContext(connection) as busy:
+        page = client.get(detail(primary, date="2026-03-04"))
+
+    assert len(page.context["override_blocks"]) > 20
+    assert len(busy) == len(bare)
