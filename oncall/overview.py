@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
+
 from oncall import selectors
 from oncall.models import Person, Schedule
 from oncall.timeline import timeline_build
@@ -23,11 +25,18 @@ class MyShift:
     now: bool
 
 
-def oncall_overview(*, person: Person | None, now: datetime, days: int = OVERVIEW_DAYS) -> dict:
-    """Return the dashboard's on-call part: `summaries`, `timelines`, the `gapped` ones, and
-    `my_shift` (None when the viewer has no shift in the next `days`)."""
+def oncall_overview(
+    *,
+    person: Person | None,
+    now: datetime,
+    days: int = OVERVIEW_DAYS,
+    schedules: QuerySet[Schedule] | None = None,
+) -> dict:
+    """Return the dashboard's on-call part for `schedules` (default all): `summaries`,
+    `timelines`, the `gapped` ones, and `my_shift` (None when the viewer has no shift in the
+    next `days`)."""
     end = now + timedelta(days=days)
-    summaries, shifts = selectors.oncall_board(at=now, until=end)
+    summaries, shifts = selectors.oncall_board(at=now, until=end, schedules=schedules)
     # A viewer with an on-call profile sees times in their zone; anyone else in each schedule's.
     timelines = timeline_build(
         summaries=summaries,

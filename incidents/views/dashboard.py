@@ -16,6 +16,8 @@ from incidents.models.choices import Source
 from incidents.services.declare import incident_declare
 from incidents.views.web import viewer_zone
 from oncall import clock
+from oncall.api.access import teams_with
+from oncall.models import Schedule
 from oncall.overview import oncall_overview
 
 POLL_SECONDS = 3  # a new incident shows within 5 s of being opened
@@ -28,7 +30,9 @@ def _person(request):
 def _page(request, form: DeclareForm | None = None, *, status: int = 200):
     person = _person(request)
     services = selectors.services_declarable(by=person)
-    context = oncall_overview(person=person, now=clock.now()) | {
+    # The schedules of the viewer's teams (a superuser's: all), as /schedules/ lists them.
+    schedules = Schedule.objects.filter(team__in=teams_with(request))
+    context = oncall_overview(person=person, now=clock.now(), schedules=schedules) | {
         "zone": viewer_zone(request),
         "open_incidents": selectors.incidents_open(user=request.user),
         "poll_seconds": POLL_SECONDS,

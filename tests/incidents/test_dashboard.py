@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents.models import Incident, Service
 from incidents.services.incidents import incident_resolve
-from oncall.models import Membership, Person, Team
+from oncall.models import Membership, Person, Schedule, Team
 from oncall.overview import oncall_overview
 
 from .conftest import T0
@@ -170,3 +170,15 @@ def test_the_dashboard_reads_the_same_queries_however_many_open_incidents(logged
     with CaptureQueriesContext(connection) as nine_fragment:
         client.get("/dashboard/incidents/")
     assert len(nine) == len(one) and len(nine_fragment) == len(one_fragment)
+
+
+@pytest.mark.django_db
+def test_another_teams_schedules_are_not_on_my_dashboard(logged_in):
+    other = Team.objects.create(name="Billing", slug="billing")
+    Schedule.objects.create(name="Billing primary", team=other)
+    mine = logged_in("admin").get("/").content.decode()
+    assert "Primary" in mine and "Billing primary" in mine  # a superuser sees every team's
+    member = Membership.objects.filter(team__name="Platform SRE", role="responder").first()
+    page = logged_in(member.person).get("/").content.decode()
+    assert "/schedules/" in page and "Primary" in page
+    assert "Billing primary" not in page

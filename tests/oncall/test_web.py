@@ -57,8 +57,9 @@ def demo_org(frozen_now):
 
 @pytest.fixture
 def viewer(db):
-    """A logged-in user who has no on-call profile, so sees each schedule in its own zone."""
-    return get_user_model().objects.create_user("viewer", password="not-the-demo-one")
+    """A logged-in superuser who has no on-call profile: sees every team's schedules (anyone
+    else sees only their teams'), each in its own zone."""
+    return get_user_model().objects.create_superuser("viewer", password="not-the-demo-one")
 
 
 def daytime_schedule(*, name="Daytime", hours=8) -> Schedule:
