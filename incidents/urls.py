@@ -11,6 +11,7 @@ from incidents.views import (
     ingest,
     integration_pages,
     metrics,
+    policy_pages,
     service_pages,
     slack,
     twilio,
@@ -90,6 +91,10 @@ urlpatterns = [
         service_pages.window_remove,
         name="window-delete",
     ),
+    path("policies/", policy_pages.policy_list, name="policy-list"),
+    path("policies/new/", policy_pages.policy_new, name="policy-new"),
+    path("policies/<int:pk>/", policy_pages.policy_detail, name="policy-detail"),
+    path("policies/<int:pk>/delete/", policy_pages.policy_remove, name="policy-delete"),
     path("integrations/", integration_pages.integration_list, name="integration-list"),
     path("integrations/new/", integration_pages.integration_new, name="integration-new"),
     path(
