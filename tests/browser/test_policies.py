@@ -1,0 +1,58 @@
+"""The demo admin changes who is paged, in a real browser: add a step to "Platform SRE default"
+that pages a person, save, and see it in the policy's words. The policy pages pass axe-core and
+do not scroll sideways at phone and desktop widths; the README's screenshots are saved."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidents.models import EscalationPolicy
+from oncall.models import Person
+from tests.browser.conftest import (
+    SHOTS,
+    WIDTHS,
+    log_in,
+    needs_chromium,
+    playwright_api,
+    serious_violations,
+    sideways,
+)
+
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_admin_adds_a_step_paging_a_person(browser, live_server, organisation):
+    expect = playwright_api.expect
+    policy = EscalationPolicy.objects.get(name="Platform SRE default")
+    person = Person.objects.filter(memberships__team=policy.team).order_by("display_name").first()
+    page = log_in(browser, live_server, "admin")
+    page.goto(f"{live_server.url}/policies/")
+    page.get_by_role("link", name="Edit Platform SRE default").click()
+    page.get_by_role("button", name="Add a step").click()
+    step = page.get_by_role("group", name="Step 4", exact=True)
+    step.get_by_label("Escalate after minutes").fill("20")
+    target = step.get_by_role("group", name="Step 4, target 1")
+    target.get_by_label("Kind").select_option("person")
+    target.get_by_label("Whom").select_option(label=person.display_name)
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.locator(".messages")).to_contain_text("Saved the escalation policy")
+    steps = list(policy.steps.order_by("position"))
+    assert len(steps) == 4 and steps[3].escalate_after_minutes == 20
+    assert [t.person for t in steps[3].targets.all()] == [person]
+    page.goto(f"{live_server.url}/policies/")
+    expect(page.get_by_text(f"Step 4, after 15 min: {person.display_name}")).to_be_visible()
+    assert page.outside == []
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_pages_pass_axe_and_fit_the_screen(browser, live_server, organisation, width):
+    policy = EscalationPolicy.objects.get(name="Platform SRE default")
+    page = log_in(browser, live_server, "admin", width)
+    for where in ("/policies/", f"/policies/{policy.pk}/"):
+        page.goto(f"{live_server.url}{where}")
+        if where == f"/policies/{policy.pk}/":
+            shot = SHOTS / f"policy-editor-{WIDTHS[width][0]}.png"
+            page.screenshot(path=str(shot), full_page=True)
+        assert serious_violations(page) == [], where
+        assert sideways(page) == [], where
+    assert page.outside == []
