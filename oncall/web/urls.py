@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from oncall.web import profile, schedules
+from oncall.web import profile, schedules, teams
 
 app_name = "oncall"
 
@@ -18,6 +18,19 @@ urlpatterns = [
         "schedules/<int:schedule_id>/overrides/<int:override_id>/delete/",
         schedules.override_delete_web,
         name="override-delete",
+    ),
+    path("teams/", teams.team_list, name="team-list"),
+    path("teams/<int:team_id>/", teams.team_detail, name="team-detail"),
+    path("teams/<int:team_id>/members/", teams.member_add, name="member-add"),
+    path(
+        "teams/<int:team_id>/members/<int:person_id>/role/",
+        teams.member_role,
+        name="member-role",
+    ),
+    path(
+        "teams/<int:team_id>/members/<int:person_id>/remove/",
+        teams.member_remove,
+        name="member-remove",
     ),
     path("profile/", profile.profile, name="profile"),
     path("profile/details/", profile.profile_update, name="profile-update"),

@@ -1,6 +1,7 @@
 """The demo admin changes who is paged, in a real browser: add a step to "Platform SRE default"
-that pages a person, save, and see it in the policy's words. The policy pages pass axe-core and
-do not scroll sideways at phone and desktop widths; the README's screenshots are saved."""
+that pages a person, save, and see it in the policy's words. The policy pages and the team page
+pass axe-core and do not scroll sideways at phone and desktop widths; the README's screenshots
+of the policy editor are saved."""
 
 from __future__ import annotations
 
@@ -48,8 +49,8 @@ def test_the_admin_adds_a_step_paging_a_person(browser, live_server, organisatio
 def test_the_pages_pass_axe_and_fit_the_screen(browser, live_server, organisation, width):
     policy = EscalationPolicy.objects.get(name="Platform SRE default")
     page = log_in(browser, live_server, "admin", width)
-    for where in ("/policies/", f"/policies/{policy.pk}/"):
-        page.goto(f"{live_server.url}{where}")
+    for where in ("/policies/", f"/policies/{policy.pk}/", f"/teams/{policy.team_id}/"):
+        assert page.goto(f"{live_server.url}{where}").ok, where
         if where == f"/policies/{policy.pk}/":
             shot = SHOTS / f"policy-editor-{WIDTHS[width][0]}.png"
             page.screenshot(path=str(shot), full_page=True)
