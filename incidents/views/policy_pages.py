@@ -94,15 +94,18 @@ def _editor_page(request, *, form, editor, policy=None, status=200):
     return render(request, "incidents/policy_editor.html", context, status=status)
 
 
-def _edited(request, form, editor) -> tuple[bool, list]:
-    """Apply a button that only changes what is shown; return (saving?, the steps to save)."""
+def _posted(request, editor, **teams) -> tuple[PolicyForm, list | None]:
+    """Read the POST: a button that only changes the page is applied to `editor` and answered
+    with the fields as typed, not yet checked; "Save policy" returns the checked form and the
+    steps to save (None when the form or a step has errors)."""
     op = request.POST.get("op", "save")
     if op != "save":
         editor.apply(op)
-        return False, []
+        return PolicyForm(initial=request.POST.dict(), **teams), None
+    form = PolicyForm(request.POST, **teams)
     valid = form.is_valid()
     specs = editor.specs()
-    return valid and specs is not None, specs or []
+    return form, specs if valid else None
 
 
 @login_required
@@ -118,11 +121,10 @@ def policy_new(request):
     if request.method == "GET":
         form = PolicyForm(teams=teams, initial={"team": team.pk, "repeat": 0})
         return _editor_page(request, form=form, editor=StepsEditor.blank(team))
-    form = PolicyForm(request.POST, teams=teams)
     editor = StepsEditor.of_post(team, request.POST)
-    saving, specs = _edited(request, form, editor)
-    if not saving:
-        status = 400 if request.POST.get("op", "save") == "save" else 200
+    form, specs = _posted(request, editor, teams=teams)
+    if specs is None:
+        status = 400 if form.is_bound else 200
         return _editor_page(request, form=form, editor=editor, status=status)
     data = form.cleaned_data
     try:
@@ -159,11 +161,10 @@ def policy_detail(request, pk: int):
         initial = {"name": policy.name, "repeat": policy.repeat, "description": policy.description}
         form = PolicyForm(initial=initial)
         return _editor_page(request, form=form, editor=StepsEditor.of_policy(policy), policy=policy)
-    form = PolicyForm(request.POST)
     editor = StepsEditor.of_post(policy.team, request.POST)
-    saving, specs = _edited(request, form, editor)
-    if not saving:
-        status = 400 if request.POST.get("op", "save") == "save" else 200
+    form, specs = _posted(request, editor)
+    if specs is None:
+        status = 400 if form.is_bound else 200
         return _editor_page(request, form=form, editor=editor, policy=policy, status=status)
     try:
         changed = escalation_policy_update(

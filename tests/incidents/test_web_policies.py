@@ -232,3 +232,13 @@ def test_the_next_incident_pages_the_new_first_target(manager, policy, sre):
 def test_the_nav_links_the_policies(manager):
     page = browser(manager).get("/policies/").content.decode()
     assert '<a href="/policies/" aria-current="page">Policies</a>' in page
+
+
+def test_a_button_that_changes_the_page_keeps_what_was_typed_and_checks_nothing(manager, policy):
+    data = form_of(policy) | {"name": "", "step-0-minutes": "7"}
+    response = browser(manager).post(f"/policies/{policy.pk}/", data | {"op": "remove-step-1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "This field is required." not in page
+    assert 'value="7"' in page and "Step 3" not in page
+    policy.refresh_from_db()
+    assert policy.name == "Platform SRE default" and policy.steps.count() == 3
