@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from incidents.models import EscalationPolicy
-from oncall.models import Person
+from oncall.models import LayerMember, Person
 from tests.browser.conftest import (
     SHOTS,
     WIDTHS,
@@ -56,4 +56,29 @@ def test_the_pages_pass_axe_and_fit_the_screen(browser, live_server, organisatio
             page.screenshot(path=str(shot), full_page=True)
         assert serious_violations(page) == [], where
         assert sideways(page) == [], where
+    assert page.outside == []
+
+
+def test_the_admin_changes_a_role_and_sees_a_refusal(browser, live_server, organisation):
+    expect = playwright_api.expect
+    team = EscalationPolicy.objects.get(name="Platform SRE default").team
+    in_a_layer = LayerMember.objects.values("person")
+    member = team.memberships.filter(role="responder", person__in=in_a_layer).first()
+    name = member.person.display_name
+    page = log_in(browser, live_server, "admin", "phone")
+    page.goto(f"{live_server.url}/schedules/")
+    page.get_by_role("link", name=team.name).first.click()
+    expect(page.get_by_role("heading", name=team.name, level=1)).to_be_visible()
+    page.get_by_text(f"Manage {name}").click()
+    page.get_by_label(f"Role of {name}").select_option("viewer")
+    page.get_by_role("button", name=f"Change role of {name}").click()
+    expect(page.locator(".messages")).to_contain_text(f"{name} is now viewer of {team.name}.")
+    member.refresh_from_db()
+    assert member.role == "viewer"
+    page.get_by_text(f"Manage {name}").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"Remove {name} from the team").click()
+    expect(page.locator(".messages")).to_contain_text("Nothing was changed.")  # in a layer
+    assert team.memberships.filter(pk=member.pk).exists()
+    assert sideways(page) == []
     assert page.outside == []
