@@ -49,7 +49,8 @@ def test_the_admin_adds_a_step_paging_a_person(browser, live_server, organisatio
 def test_the_pages_pass_axe_and_fit_the_screen(browser, live_server, organisation, width):
     policy = EscalationPolicy.objects.get(name="Platform SRE default")
     page = log_in(browser, live_server, "admin", width)
-    for where in ("/policies/", f"/policies/{policy.pk}/", f"/teams/{policy.team_id}/"):
+    pages = ("/policies/", f"/policies/{policy.pk}/", "/policies/new/", f"/teams/{policy.team_id}/")
+    for where in pages:
         assert page.goto(f"{live_server.url}{where}").ok, where
         if where == f"/policies/{policy.pk}/":
             shot = SHOTS / f"policy-editor-{WIDTHS[width][0]}.png"
