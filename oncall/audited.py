@@ -8,6 +8,7 @@ from oncall.models import (
     ApiToken,
     CalendarFeed,
     ContactMethod,
+    CoverRequest,
     Layer,
     LayerMember,
     LayerRestriction,
@@ -33,6 +34,7 @@ def connect() -> None:
     audit_register(LayerMember, team="layer__schedule__team")
     audit_register(LayerRestriction, team="layer__schedule__team")
     audit_register(Override, team="schedule__team")
+    audit_register(CoverRequest, team="schedule__team", include=["status", "taken_at"])
     # A revocation is recorded; the digest never is, nor the minute-by-minute last_used_at.
     audit_register(ApiToken, person="user__person", include=["revoked_at"])
     audit_register(

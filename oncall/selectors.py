@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 
 from oncall import rota
-from oncall.models import ContactMethod, Layer, Membership, Override, Person, Schedule
+from oncall.models import ContactMethod, CoverRequest, Layer, Membership, Override, Person, Schedule
 
 NEXT_HORIZON = timedelta(days=60)
 # The paging path keeps each schedule's compiled rota, with the overrides of a window around
@@ -425,3 +425,18 @@ def team_members(*, team_id: int) -> QuerySet[Person]:
 def people_of_teams(*, team_ids: Iterable[int]) -> QuerySet[Person]:
     """Return everyone in any of the teams `team_ids` (those a viewer of them may see named)."""
     return Person.objects.filter(memberships__team_id__in=list(team_ids)).distinct()
+
+
+def cover_gaps(*, team_ids: Iterable[int], now: datetime, ahead: timedelta) -> QuerySet:
+    """Return the open cover requests of `team_ids` starting within `ahead` and not over yet:
+    the coming gaps a manager should see."""
+    return (
+        CoverRequest.objects.filter(
+            schedule__team_id__in=list(team_ids),
+            status=CoverRequest.Status.OPEN,
+            start__lt=now + ahead,
+            end__gt=now,
+        )
+        .select_related("schedule", "asker", "trade_with")
+        .order_by("start", "pk")
+    )

@@ -1,4 +1,5 @@
 from .audit import AuditEntry
+from .cover import CoverRequest
 from .feeds import CalendarFeed
 from .handoffs import HandoffSummary
 from .heartbeats import Heartbeat
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEntry",
     "CalendarFeed",
     "ContactMethod",
+    "CoverRequest",
     "HandoffSummary",
     "Heartbeat",
     "Layer",

@@ -12,6 +12,12 @@ from oncall.services.contacts import (
     notification_rule_delete,
     notification_rule_update,
 )
+from oncall.services.cover import (
+    CoverRefused,
+    cover_request_create,
+    cover_request_take,
+    cover_request_withdraw,
+)
 from oncall.services.feeds import calendar_feed_create, calendar_feed_revoke, calendar_feed_use
 from oncall.services.layers import (
     LayerSpec,
@@ -41,6 +47,7 @@ from oncall.services.teams import (
 
 __all__ = [
     "KEEP",
+    "CoverRefused",
     "InUse",
     "LayerSpec",
     "OverrideSpec",
@@ -49,6 +56,9 @@ __all__ = [
     "calendar_feed_revoke",
     "calendar_feed_use",
     "contact_method_create",
+    "cover_request_create",
+    "cover_request_take",
+    "cover_request_withdraw",
     "contact_method_delete",
     "contact_method_update",
     "contact_method_verification_send",

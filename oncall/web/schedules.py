@@ -23,6 +23,7 @@ from oncall import clock, selectors
 from oncall.api.access import ADMIN, RANK, RESPONDER, team_roles
 from oncall.models import Override, Schedule
 from oncall.services import override_create, override_delete
+from oncall.services.cover import GAP_AHEAD
 from oncall.web import layout
 from oncall.web.schedule_forms import OverrideForm
 
@@ -176,6 +177,9 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         else _page_url(schedule, window.view, window.day)
     )
     page_url = reverse("oncall:schedule-detail", args=[schedule.pk])
+    me = getattr(request.user, "person", None)
+    asks = me is not None and _may_override(role)
+    now = clock.now()
     legend = {}
     for block in final:
         if block.shift.person is not None:
@@ -203,8 +207,14 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
                 layout.span(block.shift, zone, named=False),
                 _their_time(block.shift, zone),
                 _cover_url(page_url, window, block, zone),
+                _ask_url(schedule, block, me, zone) if asks else "",
             )
             for block in final
+        ],
+        "cover_gaps": [
+            (gap, layout.span(gap, zone))
+            for gap in selectors.cover_gaps(team_ids=[schedule.team_id], now=now, ahead=GAP_AHEAD)
+            if gap.schedule_id == schedule.pk
         ],
         "legend": list(legend.values()),
         "has_gaps": any(block.is_gap for block in final),
@@ -226,6 +236,18 @@ def _their_time(shift, zone: ZoneInfo) -> str:
     if shift.person is None or shift.person.time_zone == zone.key:
         return ""
     return layout.span(shift, ZoneInfo(shift.person.time_zone))
+
+
+def _ask_url(schedule: Schedule, block, me, zone) -> str:
+    """Return where to ask for cover for a shift of mine not over yet, else ""."""
+    shift = block.shift
+    if shift.person is None or shift.person.pk != me.pk or shift.end <= clock.now():
+        return ""
+    query = {
+        "start": layout.local_input(max(shift.start, clock.now()), zone),
+        "end": layout.local_input(shift.end, zone),
+    }
+    return f"{reverse('oncall:cover-ask', args=[schedule.pk])}?{urlencode(query)}"
 
 
 def _cover_url(page_url: str, window, block, zone) -> str:

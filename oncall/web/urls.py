@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from oncall.web import profile, schedules, teams
+from oncall.web import cover, profile, schedules, teams
 
 app_name = "oncall"
 
@@ -32,6 +32,11 @@ urlpatterns = [
         teams.member_remove,
         name="member-remove",
     ),
+    path("schedules/<int:schedule_id>/cover/", cover.cover_ask, name="cover-ask"),
+    path("cover/", cover.cover_list, name="cover-list"),
+    path("cover/<int:cover_id>/", cover.cover_detail, name="cover-detail"),
+    path("cover/<int:cover_id>/take/", cover.cover_take, name="cover-take"),
+    path("cover/<int:cover_id>/withdraw/", cover.cover_withdraw, name="cover-withdraw"),
     path("profile/", profile.profile, name="profile"),
     path("profile/details/", profile.profile_update, name="profile-update"),
     path("profile/contact-methods/", profile.contact_method_add, name="contact-method-add"),

@@ -202,7 +202,7 @@ def test_a_week_across_lisbons_spring_change_shows_shift_times_in_local_time(cli
     # follows, São Paulo takes the rest (CONTRACT's follow-the-sun demo).
     shown = {
         when: (block.shift.person.time_zone, theirs)
-        for block, when, theirs, _ in response.context["shifts"]
+        for block, when, theirs, *_ in response.context["shifts"]
         if block.shift.start.astimezone(lisbon).day in (27, 28)
     }
     assert list(shown) == [
@@ -232,7 +232,7 @@ def test_cover_this_shift_prefills_start_and_end_in_my_zone(client, primary):
     me = member("test-ana", "responder", time_zone="America/Sao_Paulo")
 
     page = logged_in(client, me).get(detail(primary))
-    block, _, _, cover = next(
+    block, _, _, cover, *_ = next(
         row for row in page.context["shifts"] if row[0].shift.start <= NOW < row[0].shift.end
     )
     prefilled = client.get(cover)
