@@ -26,7 +26,7 @@ LATE = timedelta(minutes=10)  # a notice missed by a stopped scheduler is still 
 SHIFT_HORIZON = timedelta(days=2)
 
 
-def _reach(person: Person) -> ContactMethod | None:
+def reach(person: Person) -> ContactMethod | None:
     """The verified method of the person's first high-urgency rule: how they chose to be reached."""
     rule = (
         NotificationRule.objects.filter(
@@ -71,7 +71,7 @@ def notices_send(*, now: datetime) -> int:
 
 def _notify(schedule: Schedule, shift, kind: str, now: datetime) -> int:
     person = shift.person
-    method = _reach(person)
+    method = reach(person)
     if method is None:
         return 0
     try:

@@ -4,7 +4,7 @@ import socket
 
 from celery import shared_task
 
-from oncall import clock, handoffs, notices, replays, verification
+from oncall import clock, cover_notices, handoffs, notices, replays, verification
 from oncall.models import Heartbeat
 
 PIPELINE = "pipeline"
@@ -31,6 +31,12 @@ def shift_notices() -> None:
 def contact_verification_send(method_id: int) -> None:
     """Send a new contact method its verification code."""
     verification.verification_send(method_id=method_id)
+
+
+@shared_task(ignore_result=True)
+def cover_notices_send(request_id: int, what: str) -> None:
+    """Tell who it concerns that a cover request was asked ("asked") or taken ("taken")."""
+    cover_notices.cover_notices_send(request_id=request_id, what=what)
 
 
 @shared_task(ignore_result=True)

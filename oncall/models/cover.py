@@ -1,12 +1,17 @@
 """Asking for cover: someone asks teammates to take (part of) their shift; the first to take it
 gets an override. A trade names a shift of one teammate that the asker covers in return."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from .people import Person
 from .schedules import Override, Schedule
+
+# An open request starting this soon is a coming gap the manager should see.
+GAP_AHEAD = timedelta(hours=48)
 
 
 class CoverRequest(models.Model):

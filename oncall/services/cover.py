@@ -1,35 +1,19 @@
 """Writes: asking for cover, taking it, withdrawing it. The first to take a request gets an
-override for its span; a trade gives two linked overrides, both or neither. Whoever it concerns
-is told by their first contact method, and the team's Slack channel when it has one, once the
-change is committed."""
+override for its span; a trade gives two linked overrides, both or neither. Once the change is
+committed, a worker tells whoever it concerns (oncall/cover_notices.py)."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 
 from oncall import clock, selectors
-from oncall.channels.base import ChannelError, Message, OutcomeUnknown
-from oncall.channels.registry import channel_for
-from oncall.channels.slack_blocks import answer_blocks
+from oncall.cover_notices import ASKED, TAKEN, TAKERS, cover_notices_queue
 from oncall.models import CoverRequest, Membership, Person, Schedule
-from oncall.notices import _reach
-from oncall.pacing import paced_send
 from oncall.services._checks import require_aware
 from oncall.services.overrides import override_create
-
-log = logging.getLogger(__name__)
-
-# An open request starting this soon is a coming gap the manager should see.
-GAP_AHEAD = timedelta(hours=48)
-TAKERS = (Membership.Role.RESPONDER, Membership.Role.ADMIN)
 
 
 class CoverRefused(Exception):
@@ -71,7 +55,7 @@ def cover_request_create(
     if errors:
         raise ValidationError(errors)
     request.save()
-    transaction.on_commit(lambda: _tell_asked(request))
+    transaction.on_commit(lambda: cover_notices_queue(request_id=request.pk, what=ASKED))
     return request
 
 
@@ -120,7 +104,7 @@ def cover_request_take(*, request: CoverRequest, taker: Person, taken_by=None) -
     # The UPDATE above decided; this save records it (and the overrides) in the audit log.
     request.status, request.taken_by, request.taken_at = CoverRequest.Status.TAKEN, taker, now
     request.save(update_fields=["status", "taken_by", "taken_at", "override", "return_override"])
-    transaction.on_commit(lambda: _tell_taken(request))
+    transaction.on_commit(lambda: cover_notices_queue(request_id=request.pk, what=TAKEN))
     return request
 
 
@@ -183,123 +167,3 @@ def _request_errors(request: CoverRequest, *, now: datetime) -> dict[str, list[s
 def _covers(schedule: Schedule, person: Person, start: datetime, end: datetime) -> bool:
     shifts = selectors.shifts_between(schedule=schedule, since=start, until=end)
     return bool(shifts) and all(s.person is not None and s.person.pk == person.pk for s in shifts)
-
-
-# Telling people
-
-
-def _when(at: datetime, person: Person) -> str:
-    local = at.astimezone(ZoneInfo(person.time_zone))
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
-
-
-def _span(start: datetime, end: datetime, person: Person) -> str:
-    return f"{_when(start, person)} to {_when(end, person)} ({person.time_zone} time)"
-
-
-def _link(request: CoverRequest) -> str:
-    return settings.PUBLIC_URL + reverse("oncall:cover-detail", args=[request.pk])
-
-
-def _asked_text(request: CoverRequest, reader: Person) -> str:
-    text = (
-        f"Plantao: {request.asker} asks for cover on {request.schedule.name}, "
-        f"{_span(request.start, request.end, reader)}."
-    )
-    if request.is_trade:
-        text += f" A trade: they cover you {_span(request.trade_start, request.trade_end, reader)}."
-    if request.note:
-        text += f' "{request.note}"'
-    return f"{text} {_link(request)}"
-
-
-def _tell_asked(request: CoverRequest) -> None:
-    """Tell the teammates who may take it (for a trade, the one it is offered to)."""
-    if request.is_trade:
-        readers = [request.trade_with]
-    else:
-        readers = Person.objects.filter(
-            memberships__team_id=request.schedule.team_id, memberships__role__in=TAKERS
-        ).exclude(pk=request.asker_id)
-    _tell_each(request, "asked", readers, lambda reader: _asked_text(request, reader))
-    utc = ZoneInfo("UTC")
-    _tell_team(
-        request,
-        "asked",
-        f"{request.asker} asks for cover on {request.schedule.name}, "
-        f"{request.start.astimezone(utc):%a %d %b %H:%M} to "
-        f"{request.end.astimezone(utc):%a %d %b %H:%M} UTC: {_link(request)}",
-    )
-
-
-def _tell_taken(request: CoverRequest) -> None:
-    """Tell the asker and the taker that it is settled."""
-    asker, taker = request.asker, request.taken_by
-    _tell_each(
-        request,
-        "taken",
-        [asker],
-        lambda reader: (
-            f"Plantao: {taker} takes your {request.schedule.name} shift, "
-            f"{_span(request.start, request.end, reader)}."
-            + (
-                f" You cover theirs, {_span(request.trade_start, request.trade_end, reader)}."
-                if request.is_trade
-                else ""
-            )
-        ),
-    )
-    _tell_each(
-        request,
-        "yours",
-        [taker],
-        lambda reader: (
-            f"Plantao: you are on call for {request.schedule.name} for {asker}, "
-            f"{_span(request.start, request.end, reader)}."
-        ),
-    )
-    _tell_team(request, "taken", f"{taker} covers {asker} on {request.schedule.name}.")
-
-
-def _tell_each(request: CoverRequest, what: str, readers: Iterable[Person], text) -> None:
-    for reader in readers:
-        method = _reach(reader)
-        if method is None:
-            continue
-        body = text(reader)
-        _send(
-            Message(
-                f"cover-{request.pk}-{what}-{reader.pk}",
-                method.kind,
-                method.address,
-                body[:60],
-                body,
-                link=_link(request),
-            ),
-            channel=channel_for(method.kind),
-        )
-
-
-def _tell_team(request: CoverRequest, what: str, text: str) -> None:
-    channel_id = request.schedule.team.slack_channel
-    if not channel_id:
-        return
-    channel = channel_for("slack")
-    post = getattr(channel, "post", None)
-    if post is not None:  # the real Slack: a post in the channel, not a direct message
-        try:
-            post(channel=channel_id, text=text, blocks=answer_blocks(text, number=None))
-        except (ChannelError, OutcomeUnknown) as error:
-            log.warning("cover request %s not posted to Slack: %s", request.pk, error)
-        return
-    _send(
-        Message(f"cover-{request.pk}-{what}-team", "slack", channel_id, text[:60], text),
-        channel=channel,
-    )
-
-
-def _send(message: Message, *, channel) -> None:
-    try:
-        paced_send(channel, message)
-    except (ChannelError, OutcomeUnknown) as error:
-        log.warning("cover notice %s not sent: %s", message.reference, error)

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from oncall import clock, selectors
 from oncall.api.access import RANK, RESPONDER, team_roles
 from oncall.models import CoverRequest
+from oncall.models.cover import GAP_AHEAD
 from oncall.services import (
     CoverRefused,
     cover_request_create,
     cover_request_take,
     cover_request_withdraw,
 )
-from oncall.services.cover import GAP_AHEAD
 from oncall.web import layout
 from oncall.web.cover_forms import CoverRequestForm
 from oncall.web.schedules import _schedule, viewer_zone

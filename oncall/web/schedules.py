@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from oncall import clock, selectors
 from oncall.api.access import ADMIN, RANK, RESPONDER, team_roles
 from oncall.models import Override, Schedule
+from oncall.models.cover import GAP_AHEAD
 from oncall.services import override_create, override_delete
-from oncall.services.cover import GAP_AHEAD
 from oncall.web import layout
 from oncall.web.schedule_forms import OverrideForm
 

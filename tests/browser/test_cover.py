@@ -38,6 +38,18 @@ def recorded(settings, tmp_path):
     return lambda: sends(settings.PLANTAO_RECORDING_PATH)
 
 
+@pytest.fixture
+def worker(monkeypatch):
+    """Do what a commit queues at once, in the live server's thread, as a worker would."""
+    from oncall import tasks
+    from oncall.config.celery import app
+
+    def send_task(name, args):
+        getattr(tasks, name.rsplit(".", 1)[1])(*args)
+
+    monkeypatch.setattr(app, "send_task", send_task)
+
+
 def next_shift(schedule: Schedule):
     """Return the next shift of Primary starting after now, with someone on call."""
     now = clock.now()
@@ -55,7 +67,7 @@ def week_of(schedule: Schedule, shift, person: Person) -> str:
 
 
 def test_one_person_asks_for_cover_another_takes_it_and_the_override_and_notices_follow(
-    browser, live_server, organisation, recorded
+    browser, live_server, organisation, recorded, worker
 ):
     expect = playwright_api.expect
     schedule = Schedule.objects.get(name="Primary")

@@ -36,6 +36,19 @@ def recorded(settings, tmp_path):
 
 
 @pytest.fixture
+def worker(monkeypatch, django_capture_on_commit_callbacks):
+    """worker() -> a block in which what a commit queues is done at once, as a worker would."""
+    from oncall import tasks
+    from oncall.config.celery import app
+
+    def send_task(name, args):
+        getattr(tasks, name.rsplit(".", 1)[1])(*args)
+
+    monkeypatch.setattr(app, "send_task", send_task)
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def primary(db, frozen_now, recorded) -> Schedule:
     frozen_now(NOW)
     demo.demo_load()
@@ -67,10 +80,10 @@ def phone_of(person: Person) -> str:
 
 
 def test_asking_tells_every_teammate_who_may_take_it_by_their_first_method(
-    primary, recorded, django_capture_on_commit_callbacks
+    primary, recorded, worker
 ):
     (shift,) = next_shifts(primary, 1)
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker():
         request = ask(primary, shift, note="A wedding in Porto")
 
     sent = recorded()
@@ -86,12 +99,10 @@ def test_asking_tells_every_teammate_who_may_take_it_by_their_first_method(
     assert all(line["kind"] == "sms" for line in sent)  # no team channel: none is set
 
 
-def test_the_team_slack_channel_is_told_when_the_team_has_one(
-    primary, recorded, django_capture_on_commit_callbacks
-):
+def test_the_team_slack_channel_is_told_when_the_team_has_one(primary, recorded, worker):
     services.team_update(team=primary.team, slack_channel="C0SRE")
     (shift,) = next_shifts(primary, 1)
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker():
         ask(primary, shift)
     posted = [line for line in recorded() if line["address"] == "C0SRE"]
     assert len(posted) == 1 and posted[0]["kind"] == "slack"
@@ -99,14 +110,14 @@ def test_the_team_slack_channel_is_told_when_the_team_has_one(
 
 
 def test_the_first_taker_gets_one_override_both_are_told_and_a_later_taker_is_refused(
-    primary, recorded, django_capture_on_commit_callbacks
+    primary, recorded, worker
 ):
     mine, theirs = next_shifts(primary)
     request = ask(primary, mine)
     first, later = theirs.person, Person.objects.get(display_name=demo.MANAGER[0])
     before = len(recorded())
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker():
         services.cover_request_take(request=request, taker=first)
     with pytest.raises(CoverRefused, match=f"{first} took this shift already"):
         services.cover_request_take(request=CoverRequest.objects.get(pk=request.pk), taker=later)
