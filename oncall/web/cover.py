@@ -81,9 +81,7 @@ def cover_ask(request, schedule_id: int):
     schedule, role = _schedule(request, schedule_id)
     person = getattr(request.user, "person", None)
     if not _responder(role) or person is None:
-        if request.method == "POST":
-            return _refused(request, "You need the responder role in the team to ask for cover.")
-        raise Http404("Only responders of the team ask for cover.")
+        return _refused(request, "You need the responder role in the team to ask for cover.")
     zone = viewer_zone(request)
     teammates = selectors.team_members(team_id=schedule.team_id).exclude(pk=person.pk)
     if request.method == "GET":

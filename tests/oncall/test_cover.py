@@ -258,6 +258,46 @@ def test_asking_from_the_page_reads_times_in_my_zone_and_the_request_page_offers
     assert Override.objects.get().person == theirs.person
 
 
+def test_a_trade_asked_from_the_page_is_offered_to_the_named_teammate_only(client, primary):
+    mine, theirs = next_shifts(primary)
+    client.force_login(mine.person.user)
+    response = client.post(
+        reverse("oncall:cover-ask", args=[primary.pk]),
+        {
+            "start": local(mine.start, mine.person),
+            "end": local(mine.end, mine.person),
+            "trade_with": theirs.person.pk,
+            "trade_start": local(theirs.start, mine.person),
+            "trade_end": local(theirs.end, mine.person),
+        },
+    )
+    request = CoverRequest.objects.get()
+    assert response.status_code == 302 and request.trade_with == theirs.person
+    assert (request.trade_start, request.trade_end) == (theirs.start, theirs.end)
+
+    manager = Person.objects.get(display_name=demo.MANAGER[0])
+    client.force_login(manager.user)
+    page = text(client.get(reverse("oncall:cover-detail", args=[request.pk])))
+    assert f"covers {theirs.person}" in page and "Take this shift" not in page
+    client.force_login(theirs.person.user)
+    client.post(reverse("oncall:cover-take", args=[request.pk]))
+    assert Override.objects.count() == 2
+
+
+def test_withdrawing_from_the_page_is_the_asker_s_alone(client, primary):
+    mine, theirs = next_shifts(primary)
+    request = ask(primary, mine)
+    client.force_login(theirs.person.user)
+    assert client.post(reverse("oncall:cover-withdraw", args=[request.pk])).status_code == 403
+    client.force_login(mine.person.user)
+    page = client.post(reverse("oncall:cover-withdraw", args=[request.pk]), follow=True)
+    assert "Withdrawn: nobody can take it." in text(page)
+    client.force_login(theirs.person.user)
+    refused = client.post(reverse("oncall:cover-take", args=[request.pk]))
+    assert refused.status_code == 409 and "This request was withdrawn." in text(refused)
+    assert not Override.objects.exists()
+
+
 def test_a_request_outside_my_shift_shows_the_error_in_place(client, primary):
     mine, theirs = next_shifts(primary)
     client.force_login(mine.person.user)
@@ -281,7 +321,8 @@ def test_a_viewer_gets_no_controls_and_a_403_and_another_team_a_404(client, prim
     assert page.status_code == 200 and "Take this shift" not in text(page)
     assert client.post(reverse("oncall:cover-take", args=[request.pk])).status_code == 403
     assert client.post(reverse("oncall:cover-withdraw", args=[request.pk])).status_code == 403
-    assert client.get(reverse("oncall:cover-ask", args=[primary.pk])).status_code == 404
+    assert client.get(reverse("oncall:cover-ask", args=[primary.pk])).status_code == 403
+    assert client.post(reverse("oncall:cover-ask", args=[primary.pk])).status_code == 403
 
     other = Team.objects.create(name="Elsewhere", slug="elsewhere")
     stranger = services.person_create(
