@@ -440,3 +440,61 @@ def cover_gaps(*, team_ids: Iterable[int], now: datetime, ahead: timedelta) -> Q
         .select_related("schedule", "asker", "trade_with")
         .order_by("start", "pk")
     )
+
+
+@dataclass(frozen=True)
+class LayerPreview:
+    """A schedule's final shifts over a window as they are, and as they would be with one layer
+    written differently (or added), and that layer's own turns; nothing is saved."""
+
+    current: list[Shift]
+    preview: list[Shift]
+    layer: list[Shift]
+
+
+def layer_preview(
+    *,
+    schedule: Schedule,
+    since: datetime,
+    until: datetime,
+    layer: Layer,
+    participants: Iterable[Person],
+    restrictions: Iterable,
+    replacing: int | None = None,
+) -> LayerPreview:
+    """Return the final shifts of `schedule` over [since, until) now and with `layer` (unsaved,
+    valid: see services.layers_build) in place of layer `replacing`, or added when None; layers
+    are stacked by position as when saved. Read only: the rota is built in memory."""
+    (fetched,) = schedules_with_rota(
+        since=since, until=until, schedules=Schedule.objects.filter(pk=schedule.pk)
+    )
+    current = schedule_rota(fetched)
+    draft = rota_layer(
+        layer, participants=[p.pk for p in participants], restrictions=list(restrictions)
+    )
+    stacked = [
+        (stored.position, stored.pk, schedule_rota_layer(stored))
+        for stored in fetched.layers.all()
+        if stored.pk != replacing and stored.members.all()
+    ]
+    stacked.append((layer.position, replacing or 0, draft))
+    stacked.sort(key=lambda entry: (entry[0], entry[1]))
+    edited = replace(current, layers=tuple(entry[2] for entry in stacked))
+    before = rota.final_shifts(current, since, until)
+    after = rota.final_shifts(edited, since, until)
+    own = rota.layer_shifts(draft, since, until)
+    people = _people([p.person for p in [*before, *after, *own]])
+
+    def shifts(pieces) -> list[Shift]:
+        return [Shift(p.start, p.end, people.get(p.person)) for p in pieces]
+
+    return LayerPreview(current=shifts(before), preview=shifts(after), layer=shifts(own))
+
+
+def schedule_rota_layer(layer: Layer) -> rota.Layer:
+    """Build the pure form of a layer fetched by schedules_with_rota()."""
+    return rota_layer(
+        layer,
+        participants=[member.person_id for member in layer.members.all()],
+        restrictions=layer.restrictions.all(),
+    )

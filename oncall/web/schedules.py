@@ -220,6 +220,7 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         "has_gaps": any(block.is_gap for block in final),
         "views": layout.VIEWS,
         "form": form,
+        "may_edit_layers": role == ADMIN,
         "opened": opened or bool(form and form.errors),
         "here": here,
         "links": {

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from oncall.web import cover, profile, schedules, teams
+from oncall.web import cover, layer_pages, profile, schedules, teams
 
 app_name = "oncall"
 
@@ -37,6 +37,21 @@ urlpatterns = [
     path("cover/<int:cover_id>/", cover.cover_detail, name="cover-detail"),
     path("cover/<int:cover_id>/take/", cover.cover_take, name="cover-take"),
     path("cover/<int:cover_id>/withdraw/", cover.cover_withdraw, name="cover-withdraw"),
+    path(
+        "schedules/<int:schedule_id>/layers/new/",
+        layer_pages.layer_new,
+        name="schedule-layer-new",
+    ),
+    path(
+        "schedules/<int:schedule_id>/layers/<int:layer_id>/",
+        layer_pages.layer_edit,
+        name="schedule-layer-edit",
+    ),
+    path(
+        "schedules/<int:schedule_id>/layers/<int:layer_id>/delete/",
+        layer_pages.layer_delete_web,
+        name="schedule-layer-delete",
+    ),
     path("profile/", profile.profile, name="profile"),
     path("profile/details/", profile.profile_update, name="profile-update"),
     path("profile/contact-methods/", profile.contact_method_add, name="contact-method-add"),
