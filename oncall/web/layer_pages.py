@@ -276,6 +276,7 @@ def _preview(schedule: Schedule, layer: Layer | None, written: dict, editor: Edi
         replacing=None if layer is None else layer.pk,
     )
     preview = layout.blocks(found.preview, window, zone)
+    changes = _changes(found.current, preview)
     return {
         "window": window,
         "days": layout.days(window, zone),
@@ -283,9 +284,30 @@ def _preview(schedule: Schedule, layer: Layer | None, written: dict, editor: Edi
         "preview": preview,
         "layer": layout.blocks(found.layer, window, zone),
         "shifts": [(block, layout.span(block.shift, zone, named=False)) for block in preview],
-        "changed": [s.person for s in found.current] != [s.person for s in found.preview]
-        or [(s.start, s.end) for s in found.current] != [(s.start, s.end) for s in found.preview],
+        "changes": [
+            (block, layout.span(block.shift, zone, named=False), instead)
+            for block, instead in changes
+        ],
+        "changed": bool(changes),
     }
+
+
+def _changes(current: list[selectors.Shift], preview: list[layout.Block]) -> list[tuple]:
+    """Return the previewed shifts that are not in the current schedule, each with the names of
+    who is on call there now ("nobody" for a gap)."""
+    kept = {(s.start, s.end, s.person) for s in current}
+    found = []
+    for block in preview:
+        shift = block.shift
+        if (shift.start, shift.end, shift.person) in kept:
+            continue
+        there = dict.fromkeys(
+            c.person.display_name if c.person else "nobody"
+            for c in current
+            if c.start < shift.end and shift.start < c.end and c.person != shift.person
+        )
+        found.append((block, ", ".join(there)))
+    return found
 
 
 def _saved(request, schedule: Schedule, layer: Layer, *, created: bool):

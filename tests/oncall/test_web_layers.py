@@ -187,6 +187,13 @@ def test_preview_shows_the_schedule_with_the_edited_layer_and_writes_nothing(
     was = [b.shift.person for b in preview["current"] if b.shift.start <= NOW < b.shift.end]
     assert [p.display_name for p in was] == ["Marta Ferreira"]
     assert preview["changed"]
+    # Wednesday 4 March 08:00-16:00 (05:00-13:00 in São Paulo): Helena, where Marta was.
+    assert any(
+        block.shift.person == helena()
+        and when.startswith("Wed 4 Mar 05:00")
+        and instead == "Marta Ferreira"
+        for block, when, instead in preview["changes"]
+    )
     page = text(response)
     assert "Final schedule with your changes" in page
     assert "Nothing is saved until you press Save layer" in page
