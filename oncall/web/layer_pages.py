@@ -259,7 +259,14 @@ def _preview(schedule: Schedule, layer: Layer | None, written: dict, editor: Edi
     """Check the draft as the service would, and draw the schedule with it; nothing is saved."""
     others = schedule.layers.all() if layer is None else schedule.layers.exclude(pk=layer.pk)
     taken = set(others.values_list("position", flat=True))
-    spec = LayerSpec(**written, position=None if layer is None else layer.position)
+    kept = {}  # what the form does not edit stays as it is, as layer_update keeps it
+    if layer is not None:
+        kept = {
+            "position": layer.position,
+            "active_from": layer.active_from,
+            "active_until": layer.active_until,
+        }
+    spec = LayerSpec(**written, **kept)
     built, errors = layers_build(schedule, [spec], taken=taken, prefix="")
     if errors:
         editor.absorb(errors)

@@ -201,6 +201,14 @@ def test_preview_shows_the_schedule_with_the_edited_layer_and_writes_nothing(
     assert selectors.oncall_at(schedule=primary, at=NOW).display_name == "Marta Ferreira"
 
 
+def test_preview_keeps_what_the_form_does_not_edit(client, boss, primary, lisbon):
+    """A layer active until Friday previews as active until Friday, as it would save."""
+    services.layer_update(layer=lisbon, active_until=datetime(2026, 3, 6, tzinfo=UTC))
+    response = client.post(edit_url(lisbon), posted(lisbon, people=with_helena_second(lisbon)))
+    turns = response.context["preview"]["layer"]
+    assert turns and max(block.shift.end for block in turns) <= datetime(2026, 3, 6, tzinfo=UTC)
+
+
 def test_preview_by_htmx_answers_the_editor_alone(client, boss, primary, lisbon):
     before = stored(primary)
     response = client.post(
