@@ -21,7 +21,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from oncall import clock, selectors
 from oncall.api.access import ADMIN, team_roles
@@ -359,13 +359,18 @@ def _render(request, schedule, layer, draft, editor, zone, *, preview=None, stat
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def layer_delete_web(request, schedule_id: int, layer_id: int):
-    """Delete the layer with its members and restrictions (team admins)."""
+    """Ask, then delete the layer with its members and restrictions (team admins)."""
     schedule, role = _schedule(request, schedule_id)
-    layer = get_object_or_404(Layer, pk=layer_id, schedule=schedule)
+    layer = get_object_or_404(
+        Layer.objects.prefetch_related("members__person"), pk=layer_id, schedule=schedule
+    )
     if role != ADMIN:
         return _refused(request, WHO_MAY)
+    if request.method == "GET":
+        context = {"schedule": schedule, "layer": layer}
+        return render(request, "oncall/layer_delete.html", context)
     name = layer.name
     layer_delete(layer=layer)
     messages.success(request, f"Layer deleted: {name}. The layers left decide who is on call.")

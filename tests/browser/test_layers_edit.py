@@ -99,7 +99,11 @@ def test_the_layer_editor_passes_axe_and_nothing_scrolls_sideways(
     lisbon = schedule.layers.get(name="Lisbon")
     page = log_in(browser, live_server, "admin", width)
     pixels = WIDTHS[width][0]
-    for path in (f"/schedules/{schedule.pk}/layers/{lisbon.pk}/", f"/schedules/{schedule.pk}/"):
+    for path in (
+        f"/schedules/{schedule.pk}/layers/{lisbon.pk}/",
+        f"/schedules/{schedule.pk}/layers/{lisbon.pk}/delete/",
+        f"/schedules/{schedule.pk}/",
+    ):
         page.goto(f"{live_server.url}{path}")
         assert serious_violations(page) == [], (path, width)
         assert not (found := sideways(page)), f"{path} {width}: {' '.join(found)}"

@@ -275,6 +275,9 @@ def test_add_layer_puts_it_on_top_and_delete_layer_removes_it(client, boss, prim
     assert selectors.oncall_at(schedule=primary, at=NOW) == helena()
 
     delete = reverse("oncall:schedule-layer-delete", args=[primary.pk, added.pk])
+    asked = client.get(delete)  # a page that asks first
+    assert "Delete layer Helena all day?" in text(asked) and "Helena Duarte" in text(asked)
+    assert primary.layers.filter(name="Helena all day").exists()
     assert client.post(delete).status_code == 302
     assert not primary.layers.filter(name="Helena all day").exists()
     assert selectors.oncall_at(schedule=primary, at=NOW).display_name == "Marta Ferreira"
@@ -351,6 +354,7 @@ def test_another_teams_schedule_is_not_found(client, primary, lisbon):
     assert client.get(new_url(primary)).status_code == 404
     assert client.post(edit_url(lisbon), posted(lisbon, do="save")).status_code == 404
     delete = reverse("oncall:schedule-layer-delete", args=[primary.pk, lisbon.pk])
+    assert client.get(delete).status_code == 404
     assert client.post(delete).status_code == 404
     assert stored(primary) == before
 
@@ -367,5 +371,6 @@ def test_below_admin_there_are_no_controls_and_a_403(client, primary, lisbon, ro
     assert client.post(edit_url(lisbon), posted(lisbon)).status_code == 403
     assert client.post(new_url(primary), posted(lisbon, do="save")).status_code == 403
     delete = reverse("oncall:schedule-layer-delete", args=[primary.pk, lisbon.pk])
+    assert client.get(delete).status_code == 403
     assert client.post(delete).status_code == 403
     assert stored(primary) == before
