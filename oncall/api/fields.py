@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db import models
@@ -12,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+OUT_OF_RANGE = "Give an instant between the years 1 and 9999."
 NAIVE = "Give a time zone, for example 2026-03-29T09:00:00+01:00 or 2026-03-29T08:00:00Z."
 
 
@@ -44,7 +47,14 @@ class _AwareIsoDateTimeField(IsoDateTimeField):
                 parsed = None  # the parent names the problem
             if parsed is not None and timezone.is_naive(parsed):
                 raise forms.ValidationError(NAIVE, code="naive")
-        return super().to_python(value)
+        instant = super().to_python(value)
+        if instant is None:
+            return None
+        # In UTC: PostgreSQL refuses offsets past 15:59 that ISO-8601 and Python allow.
+        try:
+            return instant.astimezone(UTC)
+        except OverflowError as error:
+            raise forms.ValidationError(OUT_OF_RANGE, code="overflow") from error
 
 
 class AwareDateTimeFilter(django_filters.IsoDateTimeFilter):

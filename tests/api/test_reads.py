@@ -210,3 +210,20 @@ def test_the_configuration_reads_and_hides_what_it_must(worlds, api):
     assert red.integration_token[:6] not in integrations.content.decode()
     assert viewer.get("/api/v1/maintenance-windows/").json()["results"] == []
     assert clock.now()  # the clock is the project's
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/incidents/", "/api/v1/audit/"])
+def test_an_instant_with_any_offset_python_reads_filters_or_is_refused_never_a_500(
+    worlds, api, path
+):
+    client = api("admin", "admin")
+    # ISO-8601 allows offsets PostgreSQL refuses (past 15:59): they are read as the UTC instant.
+    far = client.get(path, {"since": "2026-11-01T09:22:16+22:17"})
+    assert far.status_code == 200
+    # An offset that pushes the instant out of the years 1 to 9999 is named as the problem.
+    edge = client.get(path, {"until": "0001-01-01T00:00:00+22:17"})
+    assert edge.status_code == 400
+    assert edge.json()["error"]["fields"] == {
+        "until": ["Give an instant between the years 1 and 9999."]
+    }
