@@ -17,6 +17,7 @@ import pytest
 from incidents.demo import demo_load
 from incidents.models import Service
 from incidents.services import doorbell
+from oncall.channels.recording import sends
 from oncall.demo import PASSWORD
 from tests.incidents.conftest import make_integration
 
@@ -118,3 +119,23 @@ def sideways(page) -> list[str]:
             .slice(0, 12);
         }"""
     )
+
+
+@pytest.fixture
+def recorded(settings, tmp_path):
+    """Send every message through the recording channel; call it to read what was sent."""
+    settings.PLANTAO_CHANNEL = "recording"
+    settings.PLANTAO_RECORDING_PATH = str(tmp_path / "sent.jsonl")
+    return lambda: sends(settings.PLANTAO_RECORDING_PATH)
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """Do what a commit queues at once, in the live server's thread, as a worker would."""
+    from oncall import tasks
+    from oncall.config.celery import app
+
+    def send_task(name, args):
+        getattr(tasks, name.rsplit(".", 1)[1])(*args)
+
+    monkeypatch.setattr(app, "send_task", send_task)

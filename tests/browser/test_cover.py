@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall import clock, selectors
-from oncall.channels.recording import sends
 from oncall.models import CoverRequest, Override, Person, Schedule
 from tests.browser.conftest import (
     SHOTS,
@@ -29,25 +28,6 @@ from tests.browser.conftest import (
 )
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def recorded(settings, tmp_path):
-    settings.PLANTAO_CHANNEL = "recording"
-    settings.PLANTAO_RECORDING_PATH = str(tmp_path / "sent.jsonl")
-    return lambda: sends(settings.PLANTAO_RECORDING_PATH)
-
-
-@pytest.fixture
-def worker(monkeypatch):
-    """Do what a commit queues at once, in the live server's thread, as a worker would."""
-    from oncall import tasks
-    from oncall.config.celery import app
-
-    def send_task(name, args):
-        getattr(tasks, name.rsplit(".", 1)[1])(*args)
-
-    monkeypatch.setattr(app, "send_task", send_task)
 
 
 def next_shift(schedule: Schedule):

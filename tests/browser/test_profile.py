@@ -12,7 +12,6 @@ import urllib.request
 
 import pytest
 
-from oncall.channels.recording import sends
 from oncall.models import ContactMethod, Team
 from oncall.services import contact_method_create
 from tests.browser.conftest import (
@@ -28,26 +27,6 @@ from tests.browser.conftest import (
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 CODE = re.compile(r"code is (\d{6})\.")
-
-
-@pytest.fixture
-def recorded(settings, tmp_path):
-    """Send every message through the recording channel; call it to read what was sent."""
-    settings.PLANTAO_CHANNEL = "recording"
-    settings.PLANTAO_RECORDING_PATH = str(tmp_path / "sent.jsonl")
-    return lambda: sends(settings.PLANTAO_RECORDING_PATH)
-
-
-@pytest.fixture
-def worker(monkeypatch):
-    """Do what a commit queues at once, in the live server's thread, as a worker would."""
-    from oncall import tasks
-    from oncall.config.celery import app
-
-    def send_task(name, args):
-        getattr(tasks, name.rsplit(".", 1)[1])(*args)
-
-    monkeypatch.setattr(app, "send_task", send_task)
 
 
 def api_status(live_server, secret: str) -> int:
