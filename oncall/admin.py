@@ -6,6 +6,7 @@ from oncall.models import (
     ApiToken,
     CalendarFeed,
     ContactMethod,
+    CoverRequest,
     HandoffSummary,
     Heartbeat,
     Layer,
@@ -267,3 +268,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         revoked = sum(api_token_revoke(token=token, now=clock.now()) for token in queryset)
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+@admin.register(CoverRequest)
+class CoverRequestAdmin(admin.ModelAdmin):
+    """Cover requests are asked, taken and withdrawn on the web (the services decide who was
+    first); here they are read, and a note may be corrected."""
+
+    list_display = ["schedule", "asker", "start", "end", "status", "taken_by"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "schedule",
+        "asker",
+        "start",
+        "end",
+        "trade_with",
+        "trade_start",
+        "trade_end",
+        "status",
+        "taken_by",
+        "taken_at",
+        "override",
+        "return_override",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

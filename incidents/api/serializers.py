@@ -47,6 +47,10 @@ class IncidentDetailSerializer(IncidentSerializer):
     next_escalation_at = serializers.DateTimeField(
         source="esc_due_at", read_only=True, allow_null=True, help_text="null: none is due."
     )
+    # A string, not a "uri": an incident declared by hand has none ("").
+    source_url = serializers.CharField(
+        read_only=True, help_text="The monitoring page behind it, or empty when it has none."
+    )
 
     class Meta(IncidentSerializer.Meta):
         fields = [
