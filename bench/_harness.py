@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -96,6 +97,29 @@ def demo_load(env: dict, cwd: Path) -> None:
     subprocess.run(
         [*manage, "demo", "--force"], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL
     )
+
+
+def each_database(script: str, *, root: Path, database_name: str, env_for, prefix: str) -> None:
+    """Run `script` once on SQLite and once on PostgreSQL (when reachable), each in a process of
+    its own over a fresh database holding the demo; `env_for(kind, tmp)` gives its environment.
+    The PostgreSQL database is dropped afterwards, the temporary folder removed."""
+    backends = [("SQLite", "sqlite")]
+    if reachable(PG_HOST, PG_PORT):
+        backends.append(("PostgreSQL", "postgres"))
+    else:
+        print(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}: SQLite only.", flush=True)
+    for label, kind in backends:
+        tmp = Path(tempfile.mkdtemp(prefix=prefix))
+        env = env_for(kind, tmp)
+        try:
+            if kind == "postgres":
+                database(database_name, create=True)
+            demo_load(env, root)
+            subprocess.run([sys.executable, script, label], cwd=root, env=env, check=True)
+        finally:
+            if kind == "postgres":
+                database(database_name, create=False)
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def bench_incident(n: int, *, status: str, service_ids: list[int], created):

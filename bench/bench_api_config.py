@@ -24,11 +24,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -207,31 +204,18 @@ def main() -> None:
         measure(sys.argv[1])
         return
     began = time.monotonic()
-    backends = [("SQLite", "sqlite")]
-    if harness.reachable(harness.PG_HOST, harness.PG_PORT):
-        backends.append(("PostgreSQL", "postgres"))
-    else:
-        print(
-            f"PostgreSQL is not reachable on {harness.PG_HOST}:{harness.PG_PORT}: SQLite only.",
-            flush=True,
-        )
     print(
         "conditions: Django's test client in one process, production settings (DEBUG off), "
         "local-memory cache, the demo organisation loaded; times include the client",
         flush=True,
     )
-    for label, kind in backends:
-        tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-api-config-"))
-        env = _env(kind, tmp)
-        try:
-            if kind == "postgres":
-                harness.database(DATABASE, create=True)
-            harness.demo_load(env, ROOT)
-            subprocess.run([sys.executable, __file__, label], cwd=ROOT, env=env, check=True)
-        finally:
-            if kind == "postgres":
-                harness.database(DATABASE, create=False)
-            shutil.rmtree(tmp, ignore_errors=True)
+    harness.each_database(
+        __file__,
+        root=ROOT,
+        database_name=DATABASE,
+        env_for=_env,
+        prefix="plantao-bench-api-config-",
+    )
     print(f"(bench_api_config took {time.monotonic() - began:.0f} s)")
 
 

@@ -16,11 +16,8 @@ settings serve static files from the finders, so no collectstatic is needed.
 
 from __future__ import annotations
 
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -132,24 +129,14 @@ def main() -> None:
     if len(sys.argv) > 1:  # a measuring process, started below
         measure(sys.argv[1])
         return
-    backends = [("SQLite", "sqlite")]
-    if harness.reachable(harness.PG_HOST, harness.PG_PORT):
-        backends.append(("PostgreSQL", "postgres"))
-    else:
-        print(f"PostgreSQL is not reachable on {harness.PG_HOST}:{harness.PG_PORT}: SQLite only.")
     print("conditions: Django's test client in one process, DEBUG off, the demo organisation")
-    for label, kind in backends:
-        tmp = Path(tempfile.mkdtemp(prefix="plantao-bench-schedule-page-"))
-        env = _env(kind, tmp)
-        try:
-            if kind == "postgres":
-                harness.database(DATABASE, create=True)
-            harness.demo_load(env, ROOT)
-            subprocess.run([sys.executable, __file__, label], cwd=ROOT, env=env, check=True)
-        finally:
-            if kind == "postgres":
-                harness.database(DATABASE, create=False)
-            shutil.rmtree(tmp, ignore_errors=True)
+    harness.each_database(
+        __file__,
+        root=ROOT,
+        database_name=DATABASE,
+        env_for=_env,
+        prefix="plantao-bench-schedule-page-",
+    )
 
 
 if __name__ == "__main__":
