@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 import pytest
 
 from incidents.demo import demo_load
-from incidents.models import Incident, Integration, Page
+from incidents.models import EscalationPolicy, Incident, Integration, Page, Service
 from incidents.models.integrations import token_digest
 from incidents.services import doorbell, engine, pages
 from oncall import clock
 from oncall.channels.recording import sends
+from oncall.models import Team
 from tests.fakes.providers import FakeProviders
 
 from .providers import FROM, PUBLIC, SID, TOKEN
@@ -104,3 +105,25 @@ def twilio(settings):
         settings.PLANTAO_CHANNEL = "auto"
         settings.PUBLIC_URL = PUBLIC
         yield fake
+
+
+@pytest.fixture
+def sre(demo):
+    """The demo's team, for the web pages' tests."""
+    return Team.objects.get(name="Platform SRE")
+
+
+@pytest.fixture
+def manager(sre):
+    """Platform SRE's admin, who is not a superuser."""
+    return sre.memberships.get(role="admin", person__user__is_superuser=False).person
+
+
+@pytest.fixture
+def elsewhere(demo):
+    """Another team's service, with a policy and an integration."""
+    team = Team.objects.create(name="Payments")
+    policy = EscalationPolicy.objects.create(team=team, name="Payments default")
+    service = Service.objects.create(team=team, name="ledger", escalation_policy=policy)
+    make_integration(service)
+    return service

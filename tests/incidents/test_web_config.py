@@ -44,27 +44,6 @@ def someone(username: str, role: str, team: Team, zone: str = "Europe/Lisbon") -
     return person
 
 
-@pytest.fixture
-def sre(demo):
-    return Team.objects.get(name="Platform SRE")
-
-
-@pytest.fixture
-def manager(sre):
-    """Platform SRE's admin, who is not a superuser."""
-    return sre.memberships.get(role="admin", person__user__is_superuser=False).person
-
-
-@pytest.fixture
-def elsewhere(demo):
-    """Another team's service, with a policy and an integration."""
-    team = Team.objects.create(name="Payments")
-    policy = EscalationPolicy.objects.create(team=team, name="Payments default")
-    service = Service.objects.create(team=team, name="ledger", escalation_policy=policy)
-    make_integration(service)
-    return service
-
-
 def field_errors(response) -> dict[str, list[str]]:
     """Return each field's errors, as the page shows them under the field's label."""
     page = response.content.decode()

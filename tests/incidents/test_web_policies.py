@@ -13,33 +13,11 @@ from incidents.models import EscalationPolicy, Incident, Page, Service
 from incidents.services.engine import escalation_run
 from incidents.services.integrations import integration_create
 from oncall import clock
-from oncall.models import Membership, Person, Schedule, Team
+from oncall.models import Membership, Person, Schedule
 
-from .conftest import make_integration
 from .test_web_config import browser, someone
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sre(demo):
-    return Team.objects.get(name="Platform SRE")
-
-
-@pytest.fixture
-def manager(sre):
-    """Platform SRE's admin, who is not a superuser."""
-    return sre.memberships.get(role="admin", person__user__is_superuser=False).person
-
-
-@pytest.fixture
-def elsewhere(demo):
-    """Another team's service and its policy."""
-    team = Team.objects.create(name="Payments")
-    policy = EscalationPolicy.objects.create(team=team, name="Payments default")
-    service = Service.objects.create(team=team, name="ledger", escalation_policy=policy)
-    make_integration(service)
-    return service
 
 
 @pytest.fixture
