@@ -84,6 +84,14 @@ def test_worker_and_scheduler_logs_hold_no_live_email_link(tmp_path, email_url):
             return "Acknowledge:" in text and "Resolve:" in text and "[Plantao #1]" in text
 
         wait_until(emailed, timeout=90, what="the e-mail page in the worker's log")
+        # The page went out, with live links: their secrets are in the database, hashed. The
+        # worker prints the e-mail before it records the page as sent, so wait for the record
+        # before the worker is stopped.
+        wait_until(
+            lambda: int(manage(env, "shell", "-c", COUNT_LINK_KEYS).split()[-1]) >= 1,
+            timeout=60,
+            what="the sent page and its link key in the database",
+        )
         wait_until(
             lambda: "celery.beat" in (logs / "scheduler.log").read_text(errors="replace"),
             timeout=60,
@@ -91,8 +99,6 @@ def test_worker_and_scheduler_logs_hold_no_live_email_link(tmp_path, email_url):
         )
     finally:
         fleet.kill_all()
-    # The page went out, with live links: their secrets are in the database, hashed.
-    assert int(manage(env, "shell", "-c", COUNT_LINK_KEYS).split()[-1]) >= 1
     for name in ("worker.log", "scheduler.log"):
         text = (logs / name).read_text(errors="replace")
         assert SIGNED_PAYLOAD not in text, f"{name} holds a live link:\n{text}"
