@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from incidents.models import (
+    ActionItem,
     Alert,
     EmailLinkKey,
     EscalationPolicy,
@@ -10,6 +11,12 @@ from incidents.models import (
     Integration,
     MaintenanceWindow,
     Page,
+    Postmortem,
+    PostmortemEntry,
+    PostmortemIncident,
+    PostmortemReviewer,
+    PostmortemSection,
+    PostmortemSettings,
     Responder,
     Service,
     TimelineEntry,
@@ -156,3 +163,57 @@ class TimelineEntryAdmin(admin.ModelAdmin):
 @admin.register(Responder)
 class ResponderAdmin(admin.ModelAdmin):
     list_display = ["incident", "person", "added_at"]
+
+
+class PostmortemSectionInline(admin.StackedInline):
+    model = PostmortemSection
+    extra = 0
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["title", "owner", "due_on", "status", "url"]
+
+
+@admin.register(Postmortem)
+class PostmortemAdmin(admin.ModelAdmin):
+    list_display = ["title", "team", "status", "began_at", "created_at", "published_at"]
+    list_filter = ["status", "team"]
+    search_fields = ["title"]
+    readonly_fields = ["revision"]
+    inlines = [PostmortemSectionInline, ActionItemInline]
+
+
+@admin.register(PostmortemIncident)
+class PostmortemIncidentAdmin(admin.ModelAdmin):
+    list_display = ["postmortem", "incident"]
+    list_select_related = ["postmortem", "incident"]
+
+
+@admin.register(PostmortemSection)
+class PostmortemSectionAdmin(admin.ModelAdmin):
+    list_display = ["postmortem", "position", "heading"]
+
+
+@admin.register(PostmortemEntry)
+class PostmortemEntryAdmin(admin.ModelAdmin):
+    list_display = ["postmortem", "at", "kind", "hidden", "edited"]
+    list_filter = ["kind", "hidden"]
+
+
+@admin.register(PostmortemReviewer)
+class PostmortemReviewerAdmin(admin.ModelAdmin):
+    list_display = ["postmortem", "person", "requested_at", "approved_at"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "due_on", "status", "postmortem"]
+    list_filter = ["status"]
+    list_select_related = ["owner", "postmortem"]
+
+
+@admin.register(PostmortemSettings)
+class PostmortemSettingsAdmin(admin.ModelAdmin):
+    list_display = ["team", "required_for_critical"]

@@ -6,11 +6,18 @@ actions are recorded by incident_act."""
 from __future__ import annotations
 
 from incidents.models import (
+    ActionItem,
     EscalationPolicy,
     EscalationStep,
     EscalationTarget,
     Integration,
     MaintenanceWindow,
+    Postmortem,
+    PostmortemEntry,
+    PostmortemIncident,
+    PostmortemReviewer,
+    PostmortemSection,
+    PostmortemSettings,
     Service,
 )
 from oncall.audit import audit_register
@@ -27,3 +34,12 @@ def connect() -> None:
     audit_register(EscalationPolicy, team="team")  # its version is bookkeeping, not editable
     audit_register(EscalationStep, team="policy__team")
     audit_register(EscalationTarget, team="step__policy__team")
+    # A postmortem's prose is autosaved every few seconds: the log records who saved when (the
+    # revision moving), headings and status, not every draft of every section's text.
+    audit_register(Postmortem, team="team", exclude=["updated_at"])
+    audit_register(PostmortemIncident, team="postmortem__team")
+    audit_register(PostmortemSection, team="postmortem__team", exclude=["body"])
+    audit_register(PostmortemEntry, team="postmortem__team")
+    audit_register(PostmortemReviewer, team="postmortem__team")
+    audit_register(ActionItem, team="postmortem__team", exclude=["updated_at"])
+    audit_register(PostmortemSettings, team="team")

@@ -2,9 +2,19 @@ from .incidents import Alert, Incident, Responder, TimelineEntry
 from .integrations import Integration
 from .pages import EmailLinkKey, Page
 from .policies import EscalationPolicy, EscalationStep, EscalationTarget
+from .postmortems import (
+    ActionItem,
+    Postmortem,
+    PostmortemEntry,
+    PostmortemIncident,
+    PostmortemReviewer,
+    PostmortemSection,
+    PostmortemSettings,
+)
 from .services import MaintenanceWindow, Service
 
 __all__ = [
+    "ActionItem",
     "Alert",
     "EmailLinkKey",
     "EscalationPolicy",
@@ -14,6 +24,12 @@ __all__ = [
     "Integration",
     "MaintenanceWindow",
     "Page",
+    "Postmortem",
+    "PostmortemEntry",
+    "PostmortemIncident",
+    "PostmortemReviewer",
+    "PostmortemSection",
+    "PostmortemSettings",
     "Responder",
     "Service",
     "TimelineEntry",
