@@ -176,13 +176,3 @@ def test_a_real_escalation_is_drafted_entry_by_entry_and_reads_right_across_dst(
         "resolved": ("2026-10-25 01:10:00 WET (+00:00)", "2026-10-25 01:10:00 UTC"),
     }
     assert TimelineEntry.objects.filter(incident=incident).count() == len(record)
-    for e in postmortem.entries.all():
-        print(
-            "DUMP",
-            local_and_utc(e.at, "Europe/Lisbon")[0],
-            e.kind,
-            e.source,
-            e.actor_name,
-            "|",
-            e.text,
-        )
