@@ -72,7 +72,7 @@ class EditorForm(forms.Form):
                 max_length=50_000,
                 help_text=section.prompt,
                 initial=section.body,
-                widget=forms.Textarea(attrs={"rows": 6, "data-autosave": name}),
+                widget=forms.Textarea(attrs={"rows": 5}),
             )
             self.section_fields.append(name)
 

@@ -37,7 +37,8 @@ class Instant:
         if at is None:
             return None
         local, utc = local_and_utc(at, zone)
-        return cls(at=at, local=local, utc=utc)
+        in_utc = getattr(zone, "key", "") in ("UTC", "Etc/UTC")  # say it once
+        return cls(at=at, local=local, utc="" if in_utc else utc)
 
 
 @dataclass
