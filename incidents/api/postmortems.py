@@ -218,14 +218,14 @@ class PostmortemViewSet(
         return self._answer(changed)
 
     @extend_schema(
+        operation_id="postmortems_export_markdown",
         responses={
             (200, "text/markdown"): OpenApiResponse(
                 OpenApiTypes.STR,
                 description="GitHub Flavored Markdown; times in your time zone and in UTC.",
             )
-        }
+        },
     )
-    @action(detail=True, methods=["get"], url_path="export.md", filter_backends=[])
     def export(self, request, pk=None):
         """Export the postmortem as Markdown, for a repository or a wiki."""
         postmortem = self.get_object()

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.action_items import ActionItemViewSet, PostmortemSettingsViewSet
@@ -25,4 +26,12 @@ router.register(
     "postmortem-settings", PostmortemSettingsViewSet, basename="api-postmortem-settings"
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    # A file's name, so no trailing slash (the router would add one).
+    path(
+        "postmortems/<int:pk>/export.md",
+        PostmortemViewSet.as_view({"get": "export"}, filter_backends=[]),
+        name="api-postmortem-export",
+    ),
+    *router.urls,
+]
