@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from incidents.access import incidents_visible
 from incidents.models import (
@@ -25,7 +25,7 @@ from oncall.models import Person, Team
 
 def postmortem_detail(*, postmortem_id: int, user) -> Postmortem | None:
     """Return the postmortem with its incidents, sections, timeline (with each entry's
-    incident), reviewers and action items (with owners), in seven queries whatever their
+    incident), reviewers and action items (with owners), in six queries whatever their
     number; None if there is none, or `user` may not see it."""
     return (
         postmortems_visible(user)
@@ -108,10 +108,10 @@ def action_items_overdue(
 
 
 def action_items_of_team(*, team: Team) -> QuerySet[ActionItem]:
-    """Return the team's action items, those not done first, then by due date."""
+    """Return the team's action items, those not done first, then by due date (none last)."""
     return (
         ActionItem.objects.filter(postmortem__team=team)
         .select_related("owner", "postmortem")
         .annotate(done_last=Q(status__in=[ActionItem.Status.DONE, ActionItem.Status.CANCELLED]))
-        .order_by("done_last", "due_on", "id")
+        .order_by("done_last", F("due_on").asc(nulls_last=True), "id")
     )

@@ -90,6 +90,15 @@ def test_bad_input_names_the_field_and_stores_nothing(demo, workers):
     with pytest.raises(ValidationError) as bad:
         entry_add(postmortem=postmortem, by=None, now=NOW, at=NOW, text="   ")
     assert "text" in bad.value.message_dict
+    with pytest.raises(ValidationError) as bad:
+        postmortem_update(postmortem=postmortem, by=None, now=NOW, revision="1", title="x")
+    assert "revision" in bad.value.message_dict
+    entry = postmortem.entries.first()
+    with pytest.raises(ValidationError) as bad:
+        entry_update(entry=entry, by=None, now=NOW, text="Changed", hidden="false")
+    assert "hidden" in bad.value.message_dict
+    entry.refresh_from_db()
+    assert not entry.hidden and entry.text != "Changed"
     postmortem.refresh_from_db()
     summary.refresh_from_db()
     assert postmortem.revision == 1 and summary.body == ""

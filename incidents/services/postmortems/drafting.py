@@ -112,12 +112,20 @@ def _link(postmortem: Postmortem, incidents: list[Incident]) -> None:
     audit_bulk_created(links)
 
 
-def _drafted(postmortem: Postmortem, incidents: list[Incident], *, known: set[str]):
+# At one instant, what monitoring sent comes before what it set off, and a delivery receipt
+# after; the ids that order a postmortem's entries at one instant follow this.
+RANK = {"alert": 0, "timeline": 1, "alerts": 2, "page": 2}
+
+
+def _drafted(postmortem: Postmortem, incidents: list[Incident], *, known: set[str]) -> list:
+    drafted = []
     for incident in incidents:
         for entry in entries_drafted(incident):
             if entry.origin not in known:
                 entry.postmortem = postmortem
-                yield entry
+                drafted.append(entry)
+    drafted.sort(key=lambda entry: (entry.at, RANK[entry.origin.split(":")[0]]))
+    return drafted
 
 
 def _bulk(model, objects) -> int:

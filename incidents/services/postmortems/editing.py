@@ -73,6 +73,8 @@ def postmortem_update(
     saved since (StaleRevision) or the postmortem is published (PostmortemReadOnly). One save
     is one new revision."""
     aware(now, "now")
+    if isinstance(revision, bool) or not isinstance(revision, int):
+        raise ValidationError({"revision": "Give the revision the edit started from."})
     with acting_as(by), transaction.atomic():
         row = writable(postmortem, revision=revision)
         fields = ()
@@ -119,6 +121,8 @@ def entry_update(
     """Change an entry's instant or text, or hide or show it. A drafted entry changed so is
     marked edited; the incident's own record stays as it was."""
     aware(now, "now")
+    if hidden is not None and not isinstance(hidden, bool):
+        raise ValidationError({"hidden": "Say true or false."})
     with acting_as(by), transaction.atomic():
         row = writable(entry.postmortem)
         stored = PostmortemEntry.objects.select_for_update().get(pk=entry.pk)
@@ -129,8 +133,8 @@ def entry_update(
             stored.text, changed = _text(text), changed | {"text"}
         if changed and stored.origin:
             stored.edited, changed = True, changed | {"edited"}
-        if hidden is not None and bool(hidden) != stored.hidden:
-            stored.hidden, changed = bool(hidden), changed | {"hidden"}
+        if hidden is not None and hidden != stored.hidden:
+            stored.hidden, changed = hidden, changed | {"hidden"}
         if changed:
             stored.save(update_fields=sorted(changed))
             bump(row, now=now)
