@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from incidents.models import ActionItem, Postmortem, PostmortemEntry
 from incidents.postmortem_access import can_edit_postmortem, can_publish, can_review
+from incidents.postmortem_export import markdown_html
 from incidents.postmortem_forms import ActionItemForm, EditorForm, EntryForm, ReviewForm
 from incidents.postmortem_selectors import postmortem_detail
 from incidents.postmortem_times import duration, local_and_utc
@@ -130,6 +132,14 @@ def _forms(postmortem, members, owners, *, bound: dict) -> dict[str, Any]:
     }
 
 
+def _written(postmortem) -> list[tuple[Any, str]]:
+    """Return each section with its Markdown as safe HTML (raw HTML and unsafe links dropped)."""
+    return [
+        (section, mark_safe(markdown_html(section.body)))  # noqa: S308 - markdown_html escapes
+        for section in postmortem.sections.all()
+    ]
+
+
 def editor_page(request, postmortem: Postmortem, *, status=200, problem="", bound=None):
     """Render the editor of `postmortem` for the viewer: read-only but for what they may do.
 
@@ -163,6 +173,7 @@ def editor_page(request, postmortem: Postmortem, *, status=200, problem="", boun
         ),
         "entries": _entry_rows(postmortem, zone, may_edit=may_edit and not published, bound=bound),
         "items": _item_rows(postmortem, owners, may_edit=may_edit, bound=bound),
+        "written": [] if may_edit and not published else _written(postmortem),
         **_header(postmortem, zone),
         **_forms(postmortem, members, owners, bound=bound),
     }

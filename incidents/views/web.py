@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 from incidents import selectors
 from incidents.access import may_act
 from incidents.forms import IncidentFilterForm, NoteForm, PersonForm, SnoozeForm
-from incidents.models import PostmortemIncident
-from incidents.postmortem_access import can_start_postmortem, postmortems_visible
+from incidents.postmortem_access import can_start_postmortem
+from incidents.postmortem_selectors import postmortem_of_incident
 
 PAGE_SIZE = 25
 
@@ -96,9 +96,7 @@ def incident_page(request, number: int, *, status: int = 200):
 def _postmortem_of(request, incident) -> dict:
     """Return the incident's postmortem if the viewer may read it, or whether they may start
     one."""
-    try:
-        link = incident.postmortem_link  # read with the incident
-    except PostmortemIncident.DoesNotExist:
+    if not hasattr(incident, "postmortem_link"):  # read with the incident: no query here
         return {"may_start_postmortem": can_start_postmortem(request.user, [incident])}
-    visible = postmortems_visible(request.user).filter(pk=link.postmortem_id).exists()
-    return {"postmortem": link.postmortem if visible else None, "may_start_postmortem": False}
+    postmortem = postmortem_of_incident(incident=incident, user=request.user)
+    return {"postmortem": postmortem, "may_start_postmortem": False}

@@ -1,7 +1,8 @@
 """A postmortem in a real browser, from an incident to its publication: the demo admin resolves
 an incident, starts its postmortem from the incident's page, writes a section and sees it saved
 by itself, adds an action item and asks Helena (the team's manager) to review; Helena approves
-in a second browser context; the admin publishes and the write-up turns read-only. The list and
+in a second browser context; the admin publishes, the write-up turns read-only, and he
+exports it as Markdown. The list and
 the editor pass axe-core with nothing sideways at phone and desktop widths; the README's
 screenshots of the editor are saved.
 
@@ -11,6 +12,7 @@ What they share with the other browser tests is in conftest.py.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -90,6 +92,12 @@ def test_a_postmortem_from_the_incident_to_its_publication(browser, live_server,
     ).to_be_visible()  # still open to change
     postmortem.refresh_from_db()
     assert postmortem.status == Postmortem.Status.PUBLISHED
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export Markdown").click()
+    markdown = Path(download.value.path()).read_text()
+    assert markdown.startswith(f"# #{incident.number} Checkout is failing")
+    assert SUMMARY in markdown and "Alert when auth" in markdown
     assert page.outside == [] and reviewer.outside == []
 
 

@@ -259,3 +259,18 @@ def test_the_autosave_answer_is_json_in_the_viewer_zone(drafted, sre):
     answer = writer.post(f"/postmortems/{postmortem.pk}/autosave/", {"revision": "1", "title": "T"})
     saved = json.loads(answer.content)
     assert saved["saved_at"].endswith("-03:00")
+
+
+def test_a_reader_sees_the_sections_as_markdown_with_raw_html_as_text(drafted, sre):
+    postmortem, _ = drafted
+    summary = postmortem.sections.get(heading="Summary")
+    body = "**Rolled back** at once. <script>alert(1)</script>"
+    browser(sre_member("admin")).post(
+        f"/postmortems/{postmortem.pk}/autosave/", {"revision": "1", f"section-{summary.pk}": body}
+    )
+    page = text_of(
+        browser(someone("pm-viewer", "viewer", sre)).get(f"/postmortems/{postmortem.pk}/")
+    )
+    assert "<strong>Rolled back</strong> at once." in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert f'href="/postmortems/{postmortem.pk}/export.md"' in page
