@@ -31,7 +31,7 @@ from incidents.views.postmortem_editor import (
 )
 from incidents.views.web import viewer_zone
 from oncall import clock
-from oncall.api.access import VIEWER, teams_with
+from oncall.api.access import RESPONDER, VIEWER, teams_with
 from oncall.models import Team
 
 STALE = "Someone else changed this postmortem: reload"
@@ -53,13 +53,25 @@ def _list_page(request, *, start_form=None, status=200):
     rows = postmortem_list(user=request.user, team=team, status=chosen.get("status") or None)
     needing = list(incidents_needing_postmortem(user=request.user, team=team))
     context = {
+        "may_start": bool(teams_with(request, RESPONDER)),
         "zone": viewer_zone(request),
         "filters": filters,
         "postmortems": rows.select_related("team").prefetch_related("incidents"),
-        "needing": [(i, can_start_postmortem(request.user, [i])) for i in needing],
+        "needing": _startable(request, needing),
         "start_form": start_form or StartForm(auto_id="start-%s"),
     }
     return render(request, "incidents/postmortems_list.html", context, status=status)
+
+
+def _startable(request, incidents) -> list[tuple]:
+    """Pair each incident with whether the viewer may start its postmortem, asked once a team
+    (a responder or admin of a team acts on all its incidents)."""
+    by_team = {}
+    for incident in incidents:
+        team = incident.service.team_id
+        if team not in by_team:
+            by_team[team] = can_start_postmortem(request.user, [incident])
+    return [(incident, by_team[incident.service.team_id]) for incident in incidents]
 
 
 @login_required

@@ -14,6 +14,7 @@
   let timer = null;
   let saving = false;
   let stopped = false;
+  let submitting = false;
 
   const say = (words, state) => {
     status.textContent = words;
@@ -68,6 +69,7 @@
       say("Not saved: the server did not answer. Retrying when you type again, or press Save.", "error");
     } finally {
       saving = false;
+      if (submitting && !stopped) form.requestSubmit();
     }
   };
 
@@ -82,7 +84,11 @@
   });
 
   form.addEventListener("submit", (event) => {
-    if (stopped) event.preventDefault();  // it would be refused: reload first
-    else clearTimeout(timer);
+    clearTimeout(timer);
+    // Refused if stale: reload first. While a save is on its way, Save waits for its revision.
+    if (stopped || saving) {
+      event.preventDefault();
+      submitting = saving && !stopped;
+    }
   });
 })();

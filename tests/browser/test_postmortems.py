@@ -101,6 +101,29 @@ def test_a_postmortem_from_the_incident_to_its_publication(browser, live_server,
     assert page.outside == [] and reviewer.outside == []
 
 
+def test_an_autosave_after_someone_else_saved_says_so_and_saves_nothing(
+    browser, live_server, organisation
+):
+    expect = playwright_api.expect
+    alert(live_server, Service.objects.get(name="cdn"), "CDN misses")
+    incident = Incident.objects.get(title="CDN misses")
+    helena = Person.objects.get(user__username="helena")
+    postmortem = postmortem_start(incidents=[incident], by=helena, now=clock.now())
+    url = f"{live_server.url}/postmortems/{postmortem.pk}/"
+    first, second = log_in(browser, live_server, "admin"), log_in(browser, live_server, "helena")
+    first.goto(url)
+    second.goto(url)
+    first.get_by_label("Summary").fill("The origin was cold after a deploy.")
+    expect(first.locator("#autosave-status")).to_contain_text("Saved at", timeout=8000)
+    second.get_by_label("Impact").fill("Slow video starts in Europe.")
+    status = second.locator("#autosave-status")
+    expect(status).to_contain_text("Someone else changed this postmortem: reload", timeout=8000)
+    assert postmortem.sections.get(heading="Impact").body == ""
+    status.get_by_role("link", name="Reload").click()
+    expect(second.get_by_label("Summary")).to_have_value("The origin was cold after a deploy.")
+    assert first.outside == [] and second.outside == []
+
+
 def _a_postmortem_to_look_at() -> Postmortem:
     """Return a drafted postmortem with a resolved incident, a note, an entry by hand and two
     action items; and leave another critical incident owing one."""
