@@ -28,6 +28,7 @@ from incidents.services.postmortems import (
     entry_update,
     postmortem_approve,
     postmortem_publish,
+    postmortem_redraft,
     postmortem_request_review,
     postmortem_return_to_draft,
 )
@@ -149,6 +150,12 @@ def review_request(request, pk: int):
 
 
 TRANSITIONS = {
+    "redraft": (
+        can_edit_postmortem,
+        postmortem_redraft,
+        "The timeline now holds what the incidents' record gained since it was drafted.",
+        NOT_EDITOR,
+    ),
     "approve": (
         can_review,
         postmortem_approve,
@@ -173,13 +180,15 @@ TRANSITIONS = {
 @login_required
 @require_POST
 def review_step(request, pk: int, step: str):
-    """Approve, return to draft or publish, as `step` says."""
+    """Approve, return to draft, publish, or bring the timeline up to date with the record, as
+    `step` says."""
     postmortem, by, now = _common(request, pk)
     allowed, service, said, refusal = TRANSITIONS[step]
     if not allowed(request.user, postmortem):
         return refused(request, f"{refusal} Nothing was changed.")
     call = partial(service, postmortem=postmortem, by=by, now=now)
-    return _act(request, postmortem, call, anchor="review", said=said)
+    anchor = "timeline" if step == "redraft" else "review"
+    return _act(request, postmortem, call, anchor=anchor, said=said)
 
 
 def _owners(postmortem) -> list[tuple[int, str]]:

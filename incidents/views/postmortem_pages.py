@@ -33,6 +33,7 @@ from incidents.views.web import viewer_zone
 from oncall import clock
 from oncall.api.access import RESPONDER, VIEWER, teams_with
 from oncall.models import Team
+from oncall.web.layout import offset
 
 STALE = "Someone else changed this postmortem: reload"
 STALE_PAGE = (
@@ -54,7 +55,8 @@ def _list_page(request, *, start_form=None, status=200):
     needing = list(incidents_needing_postmortem(user=request.user, team=team))
     context = {
         "may_start": bool(teams_with(request, RESPONDER)),
-        "zone": viewer_zone(request),
+        "zone": (zone := viewer_zone(request)),
+        "zone_offset": offset(clock.now().astimezone(zone)),
         "filters": filters,
         "postmortems": rows.select_related("team").prefetch_related("incidents"),
         "needing": _startable(request, needing),

@@ -6,11 +6,12 @@ does)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from incidents.models import Postmortem, PostmortemEntry, TimelineEntry
+from incidents.services.incidents import incident_add_note
 from oncall.models import Team
 
 from .postmortems import sre_member, started
@@ -196,6 +197,7 @@ def test_a_viewer_forging_the_small_forms_changes_nothing(drafted, sre):
         (f"{base}/review/", {"reviewers": [sre_member("admin").pk]}),
         (f"{base}/actions/", {"new-item-title": "x"}),
         (f"{base}/publish/", {}),
+        (f"{base}/redraft/", {}),
     ]
     for url, data in posts:
         assert viewer.post(url, data).status_code == 403, url
@@ -203,3 +205,15 @@ def test_a_viewer_forging_the_small_forms_changes_nothing(drafted, sre):
     entry.refresh_from_db()
     assert postmortem.revision == 1 and postmortem.status == "draft" and not entry.hidden
     assert not postmortem.action_items.exists()
+
+
+def test_update_from_the_record_adds_what_happened_since(drafted):
+    postmortem, incident = drafted
+    admin = sre_member("admin")
+    later = postmortem.created_at + timedelta(minutes=5)
+    incident_add_note(incident=incident, text="Disk replaced.", now=later, by=admin)
+    client = browser(sre_member("responder"))
+    assert "Disk replaced." not in text_of(client.get(f"/postmortems/{postmortem.pk}/"))
+    response = client.post(f"/postmortems/{postmortem.pk}/redraft/")
+    assert response.status_code == 302
+    assert "Disk replaced." in text_of(client.get(f"/postmortems/{postmortem.pk}/"))
