@@ -141,4 +141,6 @@ class ActionItemForm(forms.Form):
             "url": item.url,
             "status": item.status,
         }
+        if item.owner_id and item.owner_id not in {pk for pk, _ in owners}:
+            owners = [*owners, (item.owner_id, f"{item.owner.display_name} (left the team)")]
         return cls(initial=initial, owners=owners, **kwargs)

@@ -118,8 +118,12 @@ def entry_change(request, pk: int, entry_pk: int):
     key = f"entry:{entry.pk}"
     if not valid:
         return editor_page(request, postmortem, status=400, bound={key: form})
-    data = form.cleaned_data
-    call = partial(entry_update, entry=entry, by=by, now=now, at=data["at"], text=data["text"])
+    at, text = form.cleaned_data["at"], form.cleaned_data["text"]
+    if at == entry.at.replace(microsecond=0):  # the form shows whole seconds: time unchanged
+        at = None
+    if text == entry.text:
+        text = None
+    call = partial(entry_update, entry=entry, by=by, now=now, at=at, text=text)
     return _act(
         request,
         postmortem,

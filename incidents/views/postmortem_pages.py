@@ -43,26 +43,30 @@ STALE_PAGE = (
 
 
 def _list_page(request, *, start_form=None, status=200):
+    """Render /postmortems/; a filter that is not valid shows nothing but its error (400)."""
     teams = Team.objects.filter(pk__in=teams_with(request, VIEWER)).order_by("name")
     filters = FilterForm(request.GET or None, teams=teams)
-    if filters.is_bound and not filters.is_valid():
-        status = 400
-        chosen = {}
-    else:
-        chosen = filters.cleaned_data if filters.is_bound else {}
+    valid = not filters.is_bound or filters.is_valid()
+    chosen = filters.cleaned_data if filters.is_bound and valid else {}
     team = teams.filter(pk=chosen["team"]).first() if chosen.get("team") else None
-    rows = postmortem_list(user=request.user, team=team, status=chosen.get("status") or None)
-    needing = list(incidents_needing_postmortem(user=request.user, team=team))
+    rows, needing = [], []
+    if valid:
+        rows = postmortem_list(user=request.user, team=team, status=chosen.get("status") or None)
+        rows = rows.select_related("team").prefetch_related("incidents")
+        needing = _startable(request, incidents_needing_postmortem(user=request.user, team=team))
+    zone = viewer_zone(request)
     context = {
         "may_start": bool(teams_with(request, RESPONDER)),
-        "zone": (zone := viewer_zone(request)),
+        "zone": zone,
         "zone_offset": offset(clock.now().astimezone(zone)),
         "filters": filters,
-        "postmortems": rows.select_related("team").prefetch_related("incidents"),
-        "needing": _startable(request, needing),
+        "postmortems": rows,
+        "needing": needing,
         "start_form": start_form or StartForm(auto_id="start-%s"),
     }
-    return render(request, "incidents/postmortems_list.html", context, status=status)
+    return render(
+        request, "incidents/postmortems_list.html", context, status=400 if not valid else status
+    )
 
 
 def _startable(request, incidents) -> list[tuple]:
@@ -157,6 +161,9 @@ def postmortem_detail(request, pk: int):
         return editor_page(
             request, postmortem, status=409, problem=STALE_PAGE, bound={"editor": form}
         )
+    except PostmortemError as error:
+        problem = f"{error} Nothing was saved."
+        return editor_page(request, postmortem, status=409, problem=problem, bound={"editor": form})
     except ValidationError as error:
         errors_onto(form, error)
         return editor_page(request, postmortem, status=400, bound={"editor": form})

@@ -69,8 +69,9 @@ def test_editing_a_drafted_entry_marks_it_edited_and_leaves_the_incident_record(
         "op": "save",
     }
     assert client.post(entries_url(postmortem, entry), data).status_code == 302
+    at = entry.at
     entry.refresh_from_db()
-    assert entry.text == "Disk full on edge-3." and entry.edited
+    assert entry.text == "Disk full on edge-3." and entry.edited and entry.at == at
     original.refresh_from_db()
     assert (original.at, original.message) == before
 
