@@ -11,10 +11,10 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.postmortem_access import can_edit_postmortem, can_publish, can_review
 from incidents.postmortem_forms import ActionItemForm, EntryForm, ReviewForm
@@ -33,6 +33,7 @@ from incidents.services.postmortems import (
     postmortem_return_to_draft,
 )
 from incidents.views.postmortem_editor import (
+    Instant,
     editor_page,
     errors_onto,
     postmortem_or_404,
@@ -50,9 +51,10 @@ def _back(postmortem, anchor: str, said: str, request):
     return redirect(f"{reverse('incidents:postmortem-detail', args=[postmortem.pk])}#{anchor}")
 
 
-def _act(request, postmortem, call, *, anchor: str, said: str, form=None, key=None):
-    """Run `call()`; answer the editor with the refusal or the errors in place (nothing was
-    stored), or go back to the editor at `anchor` saying `said`."""
+def _act(request, postmortem, call, *, anchor: str, said: str, form=None, key=None, page=None):
+    """Run `call()`; answer the refusal on the editor, or the errors in place (on `page(form)`
+    if given, else on the editor with the form bound as `key`): nothing was stored. Else go
+    back to the editor at `anchor` saying `said`."""
     try:
         call()
     except PostmortemError as error:
@@ -62,6 +64,8 @@ def _act(request, postmortem, call, *, anchor: str, said: str, form=None, key=No
             problem = f"{' '.join(error.messages)} Nothing was changed."
             return editor_page(request, postmortem, status=400, problem=problem)
         errors_onto(form, error)
+        if page is not None:
+            return page(form)
         return editor_page(request, postmortem, status=400, bound={key: form})
     return _back(postmortem, anchor, said, request)
 
@@ -97,15 +101,27 @@ def entry_new(request, pk: int):
     )
 
 
+def _entry_page(request, postmortem, entry, form, status=200):
+    zone = viewer_zone(request)
+    context = {"postmortem": postmortem, "entry": entry, "form": form, "zone": zone}
+    context["when"] = Instant.of(entry.at, zone)
+    with timezone.override(zone):
+        return render(request, "incidents/postmortem_entry.html", context, status=status)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_change(request, pk: int, entry_pk: int):
-    """Edit an entry's time and text, hide it, unhide it, or delete one added by hand, as the
-    button posted ("op": save, hide, unhide, delete) says."""
+    """Show an entry's form; save its time and text, hide it, unhide it, or delete one added by
+    hand, as the button posted ("op": save, hide, unhide, delete) says."""
     postmortem, by, now = _common(request, pk)
     entry = get_object_or_404(postmortem.entries.all(), pk=entry_pk)
     if not can_edit_postmortem(request.user, postmortem):
         return refused(request, f"{NOT_EDITOR} Nothing was changed.")
+    prefix = f"entry-{entry.pk}"
+    if request.method == "GET":
+        form = EntryForm(initial={"at": entry.at, "text": entry.text}, prefix=prefix)
+        return _entry_page(request, postmortem, entry, form)
     op = request.POST.get("op", "save")
     if op in ("hide", "unhide"):
         call = partial(entry_update, entry=entry, by=by, now=now, hidden=op == "hide")
@@ -114,10 +130,10 @@ def entry_change(request, pk: int, entry_pk: int):
     if op == "delete":
         call = partial(entry_delete, entry=entry, by=by, now=now)
         return _act(request, postmortem, call, anchor="timeline", said="Entry deleted.")
-    form, valid = _entry_form(request, f"entry-{entry.pk}")
-    key = f"entry:{entry.pk}"
+    form, valid = _entry_form(request, prefix)
+    page = partial(_entry_page, request, postmortem, entry, status=400)
     if not valid:
-        return editor_page(request, postmortem, status=400, bound={key: form})
+        return page(form)
     at, text = form.cleaned_data["at"], form.cleaned_data["text"]
     if at == entry.at.replace(microsecond=0):  # the form shows whole seconds: time unchanged
         at = None
@@ -131,7 +147,7 @@ def entry_change(request, pk: int, entry_pk: int):
         anchor=f"entry-{entry.pk}",
         said="Entry saved.",
         form=form,
-        key=key,
+        page=page,
     )
 
 

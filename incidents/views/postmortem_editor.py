@@ -12,11 +12,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from incidents.models import ActionItem, Postmortem, PostmortemEntry
-from incidents.postmortem_access import can_edit_postmortem, can_publish, can_review
+from incidents.postmortem_access import (
+    can_edit_postmortem,
+    can_publish,
+    can_review,
+    postmortems_visible,
+)
 from incidents.postmortem_export import markdown_html
 from incidents.postmortem_forms import ActionItemForm, EditorForm, EntryForm, ReviewForm
 from incidents.postmortem_selectors import postmortem_detail
@@ -33,6 +39,7 @@ class Instant:
     at: datetime
     local: str
     utc: str
+    iso: str
 
     @classmethod
     def of(cls, at: datetime | None, zone) -> Instant | None:
@@ -40,14 +47,14 @@ class Instant:
             return None
         local, utc = local_and_utc(at, zone)
         in_utc = getattr(zone, "key", "") in ("UTC", "Etc/UTC")  # say it once
-        return cls(at=at, local=local, utc="" if in_utc else utc)
+        return cls(at=at, local=local, utc="" if in_utc else utc, iso=at.isoformat())
 
 
 @dataclass
 class EntryRow:
     entry: PostmortemEntry
     when: Instant
-    form: EntryForm | None
+    url: str  # its own page, and where its buttons post
 
 
 @dataclass
@@ -57,8 +64,9 @@ class ItemRow:
 
 
 def postmortem_or_404(request, pk: int) -> Postmortem:
-    """Return postmortem `pk` with everything the editor shows, if the viewer's teams hold it."""
-    postmortem = postmortem_detail(postmortem_id=pk, user=request.user)
+    """Return postmortem `pk` (and its team) if the viewer's teams hold it; a POST needs no more
+    to act on it, and the editor reads the rest."""
+    postmortem = postmortems_visible(request.user).select_related("team").filter(pk=pk).first()
     if postmortem is None:
         raise Http404("No such postmortem in your teams.")
     return postmortem
@@ -79,19 +87,13 @@ def errors_onto(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _entry_rows(postmortem, zone, *, may_edit: bool, bound: dict) -> list[EntryRow]:
-    rows = []
-    for entry in postmortem.entries.all():
-        if entry.hidden and not may_edit:
-            continue
-        form = None
-        if may_edit:
-            form = bound.get(f"entry:{entry.pk}") or EntryForm(
-                initial={"at": entry.at, "text": entry.text},
-                prefix=f"entry-{entry.pk}",
-            )
-        rows.append(EntryRow(entry=entry, when=Instant.of(entry.at, zone), form=form))
-    return rows
+def _entry_rows(postmortem, zone, *, may_edit: bool) -> list[EntryRow]:
+    entries = reverse("incidents:postmortem-entry-new", args=[postmortem.pk])
+    return [
+        EntryRow(entry=entry, when=Instant.of(entry.at, zone), url=f"{entries}{entry.pk}/")
+        for entry in postmortem.entries.all()
+        if may_edit or not entry.hidden
+    ]
 
 
 def _item_rows(postmortem, owners, *, may_edit: bool, bound: dict) -> list[ItemRow]:
@@ -141,12 +143,14 @@ def _written(postmortem) -> list[tuple[Any, str]]:
 
 
 def editor_page(request, postmortem: Postmortem, *, status=200, problem="", bound=None):
-    """Render the editor of `postmortem` for the viewer: read-only but for what they may do.
+    """Render the editor of `postmortem` for the viewer, as it is now (read whole, in a fixed
+    number of queries): read-only but for what they may do.
 
     `bound` holds forms that came back with errors, by the names the page gives them ("editor",
-    "entry", "entry:<id>", "review", "item", "item:<id>"); `problem` is a sentence shown above
+    "entry", "review", "item", "item:<id>"); `problem` is a sentence shown above
     everything (a refused transition, a stale save)."""
     bound = bound or {}
+    postmortem = postmortem_detail(postmortem_id=postmortem.pk, user=request.user)
     zone = viewer_zone(request)
     user = request.user
     published = postmortem.status == Postmortem.Status.PUBLISHED
@@ -171,7 +175,7 @@ def editor_page(request, postmortem: Postmortem, *, status=200, problem="", boun
         "approved_by_me": any(
             r.person_id == getattr(person, "pk", None) and r.approved_at for r in reviewers
         ),
-        "entries": _entry_rows(postmortem, zone, may_edit=may_edit and not published, bound=bound),
+        "entries": _entry_rows(postmortem, zone, may_edit=may_edit and not published),
         "items": _item_rows(postmortem, owners, may_edit=may_edit, bound=bound),
         "written": [] if may_edit and not published else _written(postmortem),
         **_header(postmortem, zone),

@@ -1,10 +1,10 @@
 """A postmortem in a real browser, from an incident to its publication: the demo admin resolves
 an incident, starts its postmortem from the incident's page, writes a section and sees it saved
 by itself, adds an action item and asks Helena (the team's manager) to review; Helena approves
-in a second browser context; the admin publishes, the write-up turns read-only, and he
-exports it as Markdown. The list and
-the editor pass axe-core with nothing sideways at phone and desktop widths; the README's
-screenshots of the editor are saved.
+in a second browser context; the admin publishes, the write-up turns read-only, and he exports
+it as Markdown. Two people writing at once: the later autosave says so and saves nothing. The
+list, the editor and an entry's own page pass axe-core with nothing sideways at phone and
+desktop widths; the README's screenshots of the editor are saved.
 
 What they share with the other browser tests is in conftest.py.
 """
@@ -170,9 +170,11 @@ def test_the_pages_pass_axe_and_fit_the_screen(browser, live_server, organisatio
     # A responder in Singapore: the times read there, with the offset, and in UTC.
     reader = Person.objects.filter(time_zone="Asia/Singapore").order_by("display_name").first()
     page = log_in(browser, live_server, reader.user.username, width)
-    for where in ("/postmortems/", f"/postmortems/{postmortem.pk}/"):
+    entry = postmortem.entries.get(kind="manual")
+    pages = ("/postmortems/", f"/postmortems/{postmortem.pk}/entries/{entry.pk}/")
+    for where in (*pages, f"/postmortems/{postmortem.pk}/"):
         assert page.goto(f"{live_server.url}{where}").ok, where
-        if where != "/postmortems/":
+        if where == f"/postmortems/{postmortem.pk}/":
             shot = SHOTS / f"postmortem-editor-{WIDTHS[width][0]}.png"
             page.screenshot(path=str(shot), full_page=True)
         assert serious_violations(page) == [], where

@@ -218,3 +218,24 @@ def test_update_from_the_record_adds_what_happened_since(drafted):
     response = client.post(f"/postmortems/{postmortem.pk}/redraft/")
     assert response.status_code == 302
     assert "Disk replaced." in text_of(client.get(f"/postmortems/{postmortem.pk}/"))
+
+
+def test_an_entry_is_edited_on_its_own_page_in_the_writer_zone_with_errors_in_place(drafted, sre):
+    postmortem, _ = drafted
+    entry = postmortem.entries.filter(origin__startswith="timeline:").order_by("at").first()
+    writer = browser(someone("pm-writer", "responder", sre, zone="Asia/Singapore"))
+    editor = text_of(writer.get(f"/postmortems/{postmortem.pk}/"))
+    assert f'href="/postmortems/{postmortem.pk}/entries/{entry.pk}/"' in editor
+    page = text_of(writer.get(entries_url(postmortem, entry)))
+    assert 'value="2027-01-13T18:00:00"' in page  # T0 in Singapore
+    response = writer.post(entries_url(postmortem, entry), {f"entry-{entry.pk}-at": "soon"})
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert errors["When"] == ["Enter a valid date/time."]
+    assert errors["What happened"] == ["This field is required."]
+    entry.refresh_from_db()
+    assert not entry.edited
+    assert (
+        browser(someone("pm-viewer", "viewer", sre)).get(entries_url(postmortem, entry)).status_code
+        == 403
+    )
