@@ -80,6 +80,7 @@ def test_an_incident_already_in_a_postmortem_is_a_conflict(red, api, started):
         "/api/v1/postmortems/", {"incidents": [red.incident.pk]}, format="json"
     )
     assert again.status_code == 409
+    assert error(again)["code"] == "incident_in_postmortem"
     assert "already in the postmortem" in error(again)["message"]
     assert Postmortem.objects.count() == 1
 
@@ -179,7 +180,8 @@ def test_entries_are_added_edited_hidden_and_deleted_by_hand(api, started):
     hidden = client.patch(f"{base}{drafted}/", {"hidden": True}, "json")
     assert hidden.json()["hidden"] is True
     kept = client.delete(f"{base}{drafted}/")
-    assert kept.status_code == 409 and "hidden, not deleted" in error(kept)["message"]
+    assert kept.status_code == 409 and error(kept)["code"] == "drafted_entry_kept"
+    assert "hidden, not deleted" in error(kept)["message"]
     assert PostmortemEntry.objects.filter(pk=drafted).exists()
 
 
@@ -210,7 +212,8 @@ def test_review_approve_and_publish_then_only_action_items_change(red, api, star
     author, reviewer = api("responder", "respond"), api("viewer", "respond")
     url = f"/api/v1/postmortems/{started['id']}/"
     reviewers = [red.people["viewer"].pk]
-    assert author.post(f"{url}approve/").status_code == 409  # a draft is not approved
+    draft = author.post(f"{url}approve/")  # a draft is not approved
+    assert draft.status_code == 409 and error(draft)["code"] == "invalid_transition"
     assert author.post(f"{url}review/", {"reviewers": reviewers}, "json").json()["status"] == (
         "in_review"
     )
@@ -222,7 +225,7 @@ def test_review_approve_and_publish_then_only_action_items_change(red, api, star
     assert published.status_code == 200 and published.json()["status"] == "published"
     assert published.json()["published_at"] == NOW.isoformat().replace("+00:00", "Z")
     edit = author.patch(url, {"revision": published.json()["revision"], "title": "x"}, "json")
-    assert edit.status_code == 409 and "published" in error(edit)["message"]
+    assert edit.status_code == 409 and error(edit)["code"] == "published"
     item = author.post(
         "/api/v1/action-items/", {"postmortem": started["id"], "title": "Alert on 5xx"}, "json"
     )
