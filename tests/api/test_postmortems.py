@@ -396,3 +396,53 @@ def test_an_overdue_item_is_counted_in_its_owners_day(red, api, started):
         )
     overdue = api("responder").get("/api/v1/action-items/?overdue=true").json()["results"]
     assert [item["title"] for item in overdue] == ["Due Wednesday, Asia/Tokyo"]
+
+
+# --- Every write, below its role or scope -----------------------------------------------------
+
+
+def writes(started: dict, red) -> list[tuple[str, str, dict | None]]:
+    """Every write route of a postmortem, with a body that would otherwise be accepted."""
+    url = f"/api/v1/postmortems/{started['id']}/"
+    entry = started["timeline"][0]["id"]
+    return [
+        ("patch", url, {"revision": 1, "title": "x"}),
+        ("post", f"{url}timeline/", {"at": "2026-11-02T09:00:00Z", "text": "x"}),
+        ("patch", f"{url}timeline/{entry}/", {"hidden": True}),
+        ("delete", f"{url}timeline/{entry}/", None),
+        ("post", f"{url}review/", {"reviewers": [red.people["admin"].pk]}),
+        ("post", f"{url}publish/", None),
+        ("post", f"{url}return-to-draft/", None),
+        ("post", "/api/v1/action-items/", {"postmortem": started["id"], "title": "x"}),
+        (
+            "put",
+            f"/api/v1/postmortem-settings/{red.team.pk}/",
+            {"sections": [{"heading": "x"}], "required_for_critical": True},
+        ),
+    ]
+
+
+def snapshot() -> tuple:
+    postmortem = Postmortem.objects.get()
+    return (
+        postmortem.revision,
+        postmortem.status,
+        postmortem.title,
+        list(postmortem.entries.values_list("hidden", flat=True)),
+        postmortem.reviewers.count(),
+        ActionItem.objects.count(),
+        PostmortemSettings.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("role, scope", [("viewer", "admin"), ("responder", "read")])
+def test_every_write_is_refused_below_its_role_or_scope_and_changes_nothing(
+    red, api, started, role, scope
+):
+    client = api(role, scope)
+    before = snapshot()
+    for method, url, body in writes(started, red):
+        answer = getattr(client, method)(url, body, format="json")
+        assert answer.status_code == 403, (method, url, answer.json())
+        assert error(answer)["code"] == "permission_denied"
+    assert snapshot() == before
