@@ -52,6 +52,11 @@ def postmortem_detail(*, postmortem_id: int, user) -> Postmortem | None:
     )
 
 
+def postmortem_of_incident(*, incident: Incident, user) -> Postmortem | None:
+    """Return the postmortem `incident` is in, if `user` may see it (for the incident's page)."""
+    return postmortems_visible(user).filter(links__incident=incident).first()
+
+
 def postmortem_list(*, user, team: Team | None = None, status: str | None = None) -> QuerySet:
     """Return the postmortems `user` may see, newest first, of `team` and in `status` if given,
     each with its incident count and its open action item count."""

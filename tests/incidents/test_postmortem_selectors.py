@@ -22,6 +22,7 @@ from incidents.postmortem_selectors import (
     incidents_needing_postmortem,
     postmortem_detail,
     postmortem_list,
+    postmortem_of_incident,
 )
 from incidents.services.postmortems import (
     action_item_create,
@@ -58,6 +59,8 @@ def test_people_see_their_teams_postmortems_and_edit_them_by_role(demo, workers,
     assert not postmortems_visible(stranger.user).exists()
     assert postmortem_detail(postmortem_id=postmortem.pk, user=stranger.user) is None
     assert postmortems_visible(admin.user).exists()
+    assert postmortem_of_incident(incident=incident, user=viewer.user) == postmortem
+    assert postmortem_of_incident(incident=incident, user=stranger.user) is None
     assert [can_edit_postmortem(p.user, postmortem) for p in (viewer, joao, stranger)] == [
         False,
         True,

@@ -152,3 +152,30 @@ def test_a_redraft_adds_what_is_new_in_the_record_and_repeats_nothing(demo, work
         before + 1
     )
     assert TimelineEntry.objects.filter(incident=incident).count() == record + 1
+
+
+@pytest.mark.django_db
+def test_a_failed_page_the_timeline_does_not_name_is_drafted_with_its_reason_masked(demo, workers):
+    incident = incident_with_record(workers)
+    page = incident.pages.filter(kind="sms").first()
+    failed = Page.objects.create(
+        incident=incident,
+        step=0,
+        loop=7,
+        person=page.person,
+        rule_id=page.rule_id,
+        contact_method=page.contact_method,
+        kind="sms",
+        address=page.address,
+        urgency="high",
+        state="failed",
+        due_at=T0 + MINUTE,
+        created_at=T0 + MINUTE,
+        failed_at=T0 + 2 * MINUTE,
+        error=f"21610: {page.address} has replied STOP",
+    )
+    postmortem = postmortem_start(incidents=[incident], by=None, now=NOW)
+    entry = postmortem.entries.get(origin=f"page:{failed.pk}")
+    assert (entry.kind, entry.at) == ("page_failed", T0 + 2 * MINUTE)
+    assert "has replied STOP" in entry.text and page.address not in entry.text
+    assert "step 1, pass 8" in entry.text

@@ -68,7 +68,10 @@ def team_member(person, team_id: int, field: str) -> Person:
 
 
 def refresh(target: Postmortem, row: Postmortem) -> Postmortem:
-    """Copy the stored row's state onto the caller's instance, so the caller sees the change."""
+    """Copy the stored row's state onto the caller's instance, so the caller sees the change.
+    (Services write through the row they lock, never through the caller's instance.)"""
+    if target is row:
+        return row
     for field in Postmortem._meta.concrete_fields:
         setattr(target, field.attname, getattr(row, field.attname))
     return target
