@@ -446,3 +446,31 @@ def test_every_write_is_refused_below_its_role_or_scope_and_changes_nothing(
         assert answer.status_code == 403, (method, url, answer.json())
         assert error(answer)["code"] == "permission_denied"
     assert snapshot() == before
+
+
+def test_reading_one_costs_the_same_queries_however_long_its_timeline(red, api, started):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.services.postmortems import action_item_create, entry_add
+
+    client, url = api("viewer", "read"), f"/api/v1/postmortems/{started['id']}/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    queries()  # the token's first use is recorded once; not part of reading
+    before = queries()
+    postmortem = Postmortem.objects.get()
+    for n in range(20):
+        entry_add(postmortem=postmortem, by=red.people["admin"], now=NOW, at=T0, text=f"{n}")
+        action_item_create(
+            postmortem=postmortem,
+            by=red.people["admin"],
+            now=NOW,
+            title=f"{n}",
+            owner=red.people["responder"],
+        )
+    assert queries() == before
