@@ -20,9 +20,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from incidents.models import ActionItem
+from incidents.render import gsm7
 from oncall.channels.base import ChannelError, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
-from oncall.models import Person
+from oncall.models import ContactMethod, Person
 from oncall.notices import reach
 from oncall.pacing import paced_send
 
@@ -129,6 +130,8 @@ def _tell(owner: Person, items: list[ActionItem], *, now: datetime) -> bool:
         return False
     link = _link(claimed)
     text = reminder_text(claimed, link=link)
+    if method.kind == ContactMethod.Kind.SMS:  # titles people typed: GSM-7 only, one alphabet
+        text = gsm7(text)
     reference = f"action-items-{owner.pk}-{now:%Y%m%dT%H%M%S}"
     message = Message(reference, method.kind, method.address, text[:60], text, link=link)
     try:

@@ -18,8 +18,10 @@ from incidents.services.postmortems import (
     DraftedEntryKept,
     IncidentAlreadyInPostmortem,
     IncidentsOfSeveralTeams,
+    InvalidTransition,
     NotAReviewer,
     PostmortemError,
+    PostmortemReadOnly,
     StaleRevision,
 )
 from oncall.api.access import VIEWER, teams_with
@@ -27,13 +29,14 @@ from oncall.api.base import visible_people
 from oncall.api.errors import Conflict
 from oncall.models import Person
 
-
-class StaleConflict(Conflict):
-    default_code = "stale_revision"
-
-
-class PostmortemConflict(Conflict):
-    default_code = "postmortem_conflict"
+# The error code of each refusal that the postmortem's state gives (409), for programs.
+CONFLICT_CODES = {
+    StaleRevision: "stale_revision",
+    IncidentAlreadyInPostmortem: "incident_in_postmortem",
+    PostmortemReadOnly: "published",
+    InvalidTransition: "invalid_transition",
+    DraftedEntryKept: "drafted_entry_kept",
+}
 
 
 def postmortems_of(request):
@@ -63,11 +66,10 @@ def refusals() -> Iterator[None]:
     several teams, a 400 on `incidents`; someone not asked to review, a 403."""
     try:
         yield
-    except StaleRevision as error:
-        raise StaleConflict(str(error)) from error
     except IncidentsOfSeveralTeams as error:
         raise exceptions.ValidationError({"incidents": [str(error)]}) from error
     except NotAReviewer as error:
         raise exceptions.PermissionDenied(str(error)) from error
-    except (IncidentAlreadyInPostmortem, DraftedEntryKept, PostmortemError) as error:
-        raise PostmortemConflict(str(error)) from error
+    except PostmortemError as error:
+        code = CONFLICT_CODES.get(type(error), "conflict")
+        raise Conflict(str(error), code=code) from error

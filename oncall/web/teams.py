@@ -96,7 +96,7 @@ def _page(request, team: Team, *, add_form=None, status: int = 200):
         {
             "membership": m,
             "offset": _offset(m.person.time_zone, now),
-            "local": now.astimezone(ZoneInfo(m.person.time_zone)),
+            "local": f"{now.astimezone(ZoneInfo(m.person.time_zone)):%H:%M}",
         }
         for m in memberships
     ]

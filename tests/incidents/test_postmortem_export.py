@@ -128,7 +128,8 @@ def test_the_markdown_reads_back_as_the_same_headings_and_tables(sample):
         "h2 Timeline",
         "h2 Action items",
     ]
-    assert dict(facts[1:])["Incidents"] == "#1 Playback | buffering (playback)"
+    number = postmortem.incidents.get().pk
+    assert dict(facts[1:])["Incidents"] == f"#{number} Playback | buffering (playback)"
     assert dict(facts[1:])["Acknowledged"] == (
         "2026-10-25 01:52:00 WEST (+01:00) · 2026-10-25 00:52:00 UTC (after 2 min)"
     )

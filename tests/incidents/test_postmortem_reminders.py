@@ -108,6 +108,13 @@ def test_the_text_names_the_item_its_postmortem_and_the_day_it_was_due(world):
     )
 
 
+def test_a_text_keeps_to_the_gsm_alphabet(world):
+    world["item"]("la", MONDAY, title="Revisão do alarme — “CDN”")
+    action_item_reminders_send(now=utc(2027, 1, 13, 17))
+    (send,) = world["sent"]()
+    assert '"Revisao do alarme - "CDN""' in send["body"]
+
+
 def test_several_overdue_items_go_in_one_text(world):
     for title in ("Alert on buffering", "Runbook for the CDN", "Load test", "Rotate keys"):
         world["item"]("la", MONDAY, title=title)
@@ -203,3 +210,22 @@ def test_two_sweeps_at_once_remind_once(committed):
     assert sorted(told(committed)) == ["la", "tokyo"]  # one text each, naming all ten
     assert all("10 of your action items" in send["body"] for send in committed["sent"]())
     assert ActionItem.objects.filter(reminded_at=now).count() == 20
+
+
+def test_a_text_that_could_not_go_is_tried_again_at_the_next_sweep(world, monkeypatch):
+    from incidents import postmortem_reminders
+    from oncall.channels.base import ChannelError
+
+    item = world["item"]("la", MONDAY)
+    real = postmortem_reminders.paced_send
+
+    def refused(channel, message):
+        raise ChannelError("the provider is down", retryable=True)
+
+    monkeypatch.setattr(postmortem_reminders, "paced_send", refused)
+    assert action_item_reminders_send(now=utc(2027, 1, 13, 17)) == 0
+    item.refresh_from_db()
+    assert item.reminded_at is None
+    monkeypatch.setattr(postmortem_reminders, "paced_send", real)
+    assert action_item_reminders_send(now=utc(2027, 1, 13, 17, 15)) == 1
+    assert told(world) == ["la"]
