@@ -239,3 +239,19 @@ def test_an_entry_is_edited_on_its_own_page_in_the_writer_zone_with_errors_in_pl
         browser(someone("pm-viewer", "viewer", sre)).get(entries_url(postmortem, entry)).status_code
         == 403
     )
+
+
+def test_a_responder_publishes_only_once_every_reviewer_approved_and_can_return_it(
+    drafted, manager
+):
+    postmortem, _ = drafted
+    author = browser(sre_member("responder"))
+    base = f"/postmortems/{postmortem.pk}"
+    author.post(f"{base}/review/", {"reviewers": [manager.pk]})
+    assert "Publish" not in text_of(author.get(f"{base}/"))
+    refused = author.post(f"{base}/publish/")
+    assert refused.status_code == 403 and "every reviewer" in text_of(refused)
+    assert author.post(f"{base}/return/").status_code == 302
+    postmortem.refresh_from_db()
+    assert postmortem.status == Postmortem.Status.DRAFT and not postmortem.published_at
+    assert "<textarea" in text_of(author.get(f"{base}/"))  # editable again
