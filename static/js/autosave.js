@@ -83,12 +83,24 @@
     timer = setTimeout(save, DELAY_MS);
   });
 
+  // Leaving within the delay: send what is left as the page goes (sendBeacon outlives it).
+  window.addEventListener("pagehide", () => {
+    if (stopped || submitting || changed.size === 0 || !navigator.sendBeacon) return;
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf);
+    body.append("revision", revision.value);
+    for (const name of changed) body.append(name, form.elements[name].value);
+    navigator.sendBeacon(form.dataset.autosaveUrl, body);
+  });
+
   form.addEventListener("submit", (event) => {
     clearTimeout(timer);
     // Refused if stale: reload first. While a save is on its way, Save waits for its revision.
     if (stopped || saving) {
       event.preventDefault();
       submitting = saving && !stopped;
+    } else {
+      submitting = true;  // the form carries every field: nothing to send as the page goes
     }
   });
 })();
