@@ -11,6 +11,7 @@ class IncidentsConfig(AppConfig):
             audited,
             checks,  # noqa: F401 - registers the start-up checks
             listeners,
+            postmortem_panels,
             signals,
             uses,
         )
@@ -19,3 +20,4 @@ class IncidentsConfig(AppConfig):
         audited.connect()
         listeners.connect()
         uses.connect()
+        postmortem_panels.connect()

@@ -167,7 +167,7 @@ def incident_detail(
     if there is no such incident, or `user` may not see it."""
     incident = (
         _incidents(user)
-        .select_related("assignee")
+        .select_related("assignee", "postmortem_link__postmortem")
         .annotate(alert_count=Count("alerts"))
         .filter(pk=number)
         .first()

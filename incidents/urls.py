@@ -12,6 +12,8 @@ from incidents.views import (
     integration_pages,
     metrics,
     policy_pages,
+    postmortem_acts,
+    postmortem_pages,
     service_pages,
     slack,
     twilio,
@@ -114,5 +116,35 @@ urlpatterns = [
     ),
     path(
         "integrations/<int:pk>/test/", integration_pages.integration_test, name="integration-test"
+    ),
+    path("postmortems/", postmortem_pages.postmortems, name="postmortem-list"),
+    path("postmortems/start/", postmortem_pages.postmortem_begin, name="postmortem-start"),
+    path("postmortems/<int:pk>/", postmortem_pages.postmortem_detail, name="postmortem-detail"),
+    path(
+        "postmortems/<int:pk>/autosave/",
+        postmortem_pages.postmortem_autosave,
+        name="postmortem-autosave",
+    ),
+    path("postmortems/<int:pk>/entries/", postmortem_acts.entry_new, name="postmortem-entry-new"),
+    path(
+        "postmortems/<int:pk>/entries/<int:entry_pk>/",
+        postmortem_acts.entry_change,
+        name="postmortem-entry",
+    ),
+    path("postmortems/<int:pk>/review/", postmortem_acts.review_request, name="postmortem-review"),
+    *[
+        path(
+            f"postmortems/<int:pk>/{step}/",
+            postmortem_acts.review_step,
+            {"step": step},
+            name=f"postmortem-{step}",
+        )
+        for step in postmortem_acts.TRANSITIONS
+    ],
+    path("postmortems/<int:pk>/actions/", postmortem_acts.item_new, name="postmortem-item-new"),
+    path(
+        "postmortems/<int:pk>/actions/<int:item_pk>/",
+        postmortem_acts.item_change,
+        name="postmortem-item",
     ),
 ]

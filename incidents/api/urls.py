@@ -1,8 +1,12 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from incidents.api.action_items import ActionItemViewSet, PostmortemSettingsViewSet
 from incidents.api.incidents import IncidentViewSet
 from incidents.api.integrations import IntegrationViewSet
 from incidents.api.policies import EscalationPolicyViewSet
+from incidents.api.postmortem_timeline import PostmortemEntryViewSet
+from incidents.api.postmortems import PostmortemViewSet
 from incidents.api.services import MaintenanceWindowViewSet, ServiceViewSet
 
 router = SimpleRouter()
@@ -11,5 +15,23 @@ router.register("services", ServiceViewSet, basename="api-service")
 router.register("maintenance-windows", MaintenanceWindowViewSet, basename="api-maintenance")
 router.register("integrations", IntegrationViewSet, basename="api-integration")
 router.register("escalation-policies", EscalationPolicyViewSet, basename="api-policy")
+router.register("postmortems", PostmortemViewSet, basename="api-postmortem")
+router.register(
+    r"postmortems/(?P<postmortem_id>[0-9]{1,18})/timeline",
+    PostmortemEntryViewSet,
+    basename="api-postmortem-entry",
+)
+router.register("action-items", ActionItemViewSet, basename="api-action-item")
+router.register(
+    "postmortem-settings", PostmortemSettingsViewSet, basename="api-postmortem-settings"
+)
 
-urlpatterns = router.urls
+urlpatterns = [
+    # A file's name, so no trailing slash (the router would add one).
+    path(
+        "postmortems/<int:pk>/export.md",
+        PostmortemViewSet.as_view({"get": "export"}, filter_backends=[]),
+        name="api-postmortem-export",
+    ),
+    *router.urls,
+]

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET
 from incidents import selectors
 from incidents.access import may_act
 from incidents.forms import IncidentFilterForm, NoteForm, PersonForm, SnoozeForm
+from incidents.postmortem_access import can_start_postmortem
+from incidents.postmortem_selectors import postmortem_of_incident
 
 PAGE_SIZE = 25
 
@@ -74,6 +76,7 @@ def incident_page(request, number: int, *, status: int = 200):
         "incident": incident,
         "zone": viewer_zone(request),
         "may_act": actable,
+        **_postmortem_of(request, incident),
     }
     if actable:
         context |= {
@@ -88,3 +91,12 @@ def incident_page(request, number: int, *, status: int = 200):
             "note_form": NoteForm(auto_id="note-%s"),
         }
     return render(request, "incidents/incident_detail.html", context, status=status)
+
+
+def _postmortem_of(request, incident) -> dict:
+    """Return the incident's postmortem if the viewer may read it, or whether they may start
+    one."""
+    if not hasattr(incident, "postmortem_link"):  # read with the incident: no query here
+        return {"may_start_postmortem": can_start_postmortem(request.user, [incident])}
+    postmortem = postmortem_of_incident(incident=incident, user=request.user)
+    return {"postmortem": postmortem, "may_start_postmortem": False}

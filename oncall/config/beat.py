@@ -31,4 +31,10 @@ SCHEDULE = {
         "schedule": 3600,
         "options": {"expires": 3600},
     },
+    # Overdue action items, to their owners in business hours, at most once a day of theirs.
+    "action-item-reminders": {
+        "task": "incidents.tasks.action_item_reminders",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
+    },
 }

@@ -23,4 +23,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("oncall.web.urls")),
     path("", include("incidents.urls")),
+    path("", include("incidents.postmortem_export_urls")),
 ]

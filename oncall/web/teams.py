@@ -23,6 +23,7 @@ from oncall.api.access import ADMIN, team_allows, team_roles
 from oncall.api.base import visible_people
 from oncall.models import Membership, Person, Team
 from oncall.web.forms import absorb
+from oncall.web.panels import team_panels
 
 Role = Membership.Role
 
@@ -95,7 +96,7 @@ def _page(request, team: Team, *, add_form=None, status: int = 200):
         {
             "membership": m,
             "offset": _offset(m.person.time_zone, now),
-            "local": now.astimezone(ZoneInfo(m.person.time_zone)),
+            "local": f"{now.astimezone(ZoneInfo(m.person.time_zone)):%H:%M}",
         }
         for m in memberships
     ]
@@ -107,6 +108,7 @@ def _page(request, team: Team, *, add_form=None, status: int = 200):
         "may_admin": may_admin,
         "add_form": add_form if may_admin else None,
         "roles": Role.choices,
+        "panels": team_panels(request=request, team=team, now=now),
     }
     return render(request, "oncall/team_detail.html", context, status=status)
 

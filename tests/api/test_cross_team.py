@@ -9,12 +9,16 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from incidents.models import (
+    ActionItem,
     EscalationPolicy,
     Incident,
     Integration,
     MaintenanceWindow,
+    Postmortem,
+    PostmortemEntry,
     Service,
 )
+from incidents.services.postmortems import action_item_create, entry_add, postmortem_start
 from oncall.models import (
     AuditEntry,
     ContactMethod,
@@ -45,6 +49,7 @@ def api_routes(patterns=None, prefix=""):
 def objects_of(world) -> dict:
     """Return one object of each kind the API serves, of `world`'s team."""
     person = world.people["responder"]
+    postmortem = postmortem_start(incidents=[world.incident], by=person, now=T0)
     return {
         Team: world.team,
         Person: person,
@@ -66,6 +71,13 @@ def objects_of(world) -> dict:
         EscalationPolicy: world.policy,
         Incident: world.incident,
         AuditEntry: AuditEntry.objects.filter(team_id=world.team.pk).first(),
+        Postmortem: postmortem,
+        PostmortemEntry: entry_add(
+            postmortem=postmortem, by=person, now=T0, at=T0, text=f"{world.team.slug} noted"
+        ),
+        ActionItem: action_item_create(
+            postmortem=postmortem, by=person, now=T0, title=f"{world.team.slug} runbook"
+        ),
     }
 
 

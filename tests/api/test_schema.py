@@ -19,7 +19,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import token_for
+from incidents.services.postmortems import (
+    action_item_create,
+    entry_add,
+    postmortem_request_review,
+    postmortem_start,
+)
+from tests.api.conftest import T0, token_for
 
 CHECKS = [
     not_a_server_error,
@@ -49,7 +55,20 @@ def in_test_transaction():
 @pytest.fixture
 def admin_token(worlds, settings, in_test_transaction):
     settings.PLANTAO_API_RATE = "100000/min"
+    postmortem_with_everything(worlds[0])  # so that their lists show one of each, whole
     return token_for(worlds[0].people["admin"], "admin")
+
+
+def postmortem_with_everything(world) -> None:
+    """Start a postmortem of the team's incident, with an entry by hand, a reviewer and an
+    action item owned and due."""
+    by = world.people["responder"]
+    postmortem = postmortem_start(incidents=[world.incident], by=by, now=T0)
+    entry_add(postmortem=postmortem, by=by, now=T0, at=T0, text="Rolled back.")
+    action_item_create(
+        postmortem=postmortem, by=by, now=T0, title="Alert", owner=by, due_on=T0.date()
+    )
+    postmortem_request_review(postmortem=postmortem, by=by, now=T0, reviewers=[by])
 
 
 @pytest.mark.django_db

@@ -141,3 +141,15 @@ def test_a_responder_sees_no_controls_and_is_refused_on_post(sre, manager):
     assert client.post(role, {"role": "viewer"}).status_code == 403
     assert client.post(f"/teams/{sre.pk}/members/{manager.pk}/remove/").status_code == 403
     assert list(Membership.objects.order_by("pk").values_list("pk", "role")) == before
+
+
+def test_each_member_is_shown_their_own_time_now(sre, manager, monkeypatch):
+    from datetime import UTC, datetime
+
+    from oncall import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 1, 13, 12, 0, tzinfo=UTC))
+    page = browser(manager).get(f"/teams/{sre.pk}/").content.decode()
+    assert "Asia/Singapore (UTC+08:00), now 20:00" in page
+    assert "America/Sao_Paulo (UTC-03:00), now 09:00" in page
+    assert "Europe/Lisbon (UTC+00:00), now 12:00" in page

@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "incidents.models.choices.Severity",
         "SourceEnum": "incidents.models.choices.Source",
         "RoleEnum": "oncall.models.people.Membership.Role",
+        "PostmortemStatusEnum": "incidents.models.postmortems.Postmortem.Status",
+        "ActionItemStatusEnum": "incidents.models.postmortems.ActionItem.Status",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
