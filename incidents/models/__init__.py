@@ -1,4 +1,5 @@
 from .incidents import Alert, Incident, Responder, TimelineEntry
+from .insights import IncidentBucket, NoiseDay, PageBucket, RollupWatermark
 from .integrations import Integration
 from .pages import EmailLinkKey, Page
 from .policies import EscalationPolicy, EscalationStep, EscalationTarget
@@ -20,10 +21,13 @@ __all__ = [
     "EscalationPolicy",
     "EscalationStep",
     "EscalationTarget",
+    "IncidentBucket",
     "Incident",
     "Integration",
     "MaintenanceWindow",
+    "NoiseDay",
     "Page",
+    "PageBucket",
     "Postmortem",
     "PostmortemEntry",
     "PostmortemIncident",
@@ -31,6 +35,7 @@ __all__ = [
     "PostmortemSection",
     "PostmortemSettings",
     "Responder",
+    "RollupWatermark",
     "Service",
     "TimelineEntry",
 ]

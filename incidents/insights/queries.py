@@ -1,0 +1,270 @@
+"""The insights of a scope and period, read with database aggregates: the rollup's closed
+buckets before its watermark, the raw rows after it (and at the period's ragged edges), so the
+figures are exact whenever the rollup last ran. MTTA and MTTR come from the raw incidents:
+PostgreSQL's percentile_cont, or on SQLite the durations of one ordered query."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import ExtractHour, Trunc
+
+from incidents.insights.rollup import quiet_q, rollup_watermarks
+from incidents.insights.stats import DAY, Summary, split_at_buckets, summary_of, weeks_between
+from incidents.models import Alert, Incident, IncidentBucket, NoiseDay, Page, PageBucket
+from incidents.models.choices import Source
+
+CHANNELS = [
+    Source.SMS,
+    Source.VOICE,
+    Source.SLACK,
+    Source.EMAIL,
+    Source.WEB,
+    Source.API,
+    Source.MONITORING,
+]
+INTERRUPTIONS = [c.value for c in Page.Interruption]
+NOISY_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose incidents: those of `service_ids`, and with `person_id`, only those that paged
+    them (and only their pages)."""
+
+    service_ids: tuple[int, ...]
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Noisy:
+    alert_name: str
+    incidents: int
+    alerts: int
+    quiet: int
+
+
+@dataclass
+class Insights:
+    since: datetime
+    until: datetime
+    zone: tzinfo
+    mtta: Summary
+    mttr: Summary
+    acknowledgements: dict[str, int]
+    weeks: list[tuple[date, int, int]]  # (Monday, incidents, pages)
+    hours: list[int]  # pages by local hour, 0 to 23
+    interruptions: dict[str, int]
+    noisy: list[Noisy] = field(default_factory=list)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: percentile_cont(f) WITHIN GROUP (ORDER BY x)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _incidents(scope: Scope) -> QuerySet[Incident]:
+    incidents = Incident.objects.filter(service_id__in=scope.service_ids)
+    if scope.person_id is not None:
+        paged = Page.objects.filter(incident=OuterRef("pk"), person_id=scope.person_id)
+        incidents = incidents.filter(Exists(paged))
+    return incidents
+
+
+def _within(name: str, spans) -> Q:
+    """Rows whose `name` falls in any of `spans` [(since, until), …]."""
+    q = Q(pk__in=[])
+    for since, until in spans:
+        q |= Q(**{f"{name}__gte": since, f"{name}__lt": until})
+    return q
+
+
+def _since(name: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(name) - F("created_at"), output_field=DurationField())
+
+
+def _ordered_seconds(incidents, name: str) -> list[float]:
+    # SQLite: one ordered query; its durations come as integer microseconds.
+    micros = ExpressionWrapper(F(name) - F("created_at"), output_field=BigIntegerField())
+    values = (
+        incidents.filter(**{f"{name}__isnull": False})
+        .annotate(d=micros)
+        .order_by("d")
+        .values_list("d", flat=True)
+    )
+    return [v / 1e6 for v in values]
+
+
+def _seconds(value) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def durations(incidents) -> tuple[Summary, Summary, dict[str, int]]:
+    """Return MTTA, MTTR and acknowledgements by channel of `incidents`, in one scan on
+    PostgreSQL."""
+    counts = {
+        "ack_n": Count("acknowledged_at"),
+        "res_n": Count("resolved_at"),
+        **{f"via_{s}": Count("id", filter=Q(ack_source=s)) for s in CHANNELS},
+    }
+    if connection.vendor == "postgresql":
+        fractions = {"median": 0.5, "p90": 0.9}
+        for name, what in (("ack", "acknowledged_at"), ("res", "resolved_at")):
+            for key, fraction in fractions.items():
+                counts[f"{name}_{key}"] = PercentileCont(
+                    _since(what), fraction=fraction, output_field=DurationField()
+                )
+        row = incidents.aggregate(**counts)
+
+        def summary(name):
+            median, p90 = (row[f"{name}_{key}"] for key in fractions)
+            return Summary(_seconds(median), _seconds(p90), row[f"{name}_n"])
+
+        mtta, mttr = summary("ack"), summary("res")
+    else:
+        row = incidents.aggregate(**counts)
+        mtta = summary_of(_ordered_seconds(incidents, "acknowledged_at"))
+        mttr = summary_of(_ordered_seconds(incidents, "resolved_at"))
+    return mtta, mttr, {s.value: row[f"via_{s}"] for s in CHANNELS}
+
+
+def _local(name: str, zone: tzinfo) -> dict:
+    return {
+        "week": Trunc(name, "week", output_field=DateField(), tzinfo=zone),
+        "hour": ExtractHour(name, tzinfo=zone),
+    }
+
+
+def pages_grouped(scope: Scope, since, until, zone) -> Counter:
+    """Return {(Monday, local hour, interruption): pages sent} in [since, until)."""
+    rolled, raw = split_at_buckets(since, until, rollup_watermarks()[0])
+    person = {} if scope.person_id is None else {"person_id": scope.person_id}
+    found: Counter = Counter()
+    parts = []
+    if rolled:
+        buckets = PageBucket.objects.filter(
+            service_id__in=scope.service_ids, start__gte=rolled[0], start__lt=rolled[1], **person
+        )
+        parts.append(
+            buckets.annotate(**_local("start", zone))
+            .values("week", "hour", "interruption")
+            .annotate(n=Sum("pages"))
+        )
+    pages = Page.objects.filter(
+        _within("sent_at", raw), incident__service_id__in=scope.service_ids, **person
+    )
+    parts.append(
+        pages.annotate(**_local("sent_at", zone))
+        .values("week", "hour", "interruption")
+        .annotate(n=Count("id"))
+    )
+    for part in parts:
+        for row in part:
+            found[(row["week"], row["hour"], row["interruption"])] += row["n"]
+    return found
+
+
+def incidents_by_week(scope: Scope, since, until, zone) -> Counter:
+    """Return {Monday: incidents opened} in [since, until)."""
+    rolled, raw = split_at_buckets(since, until, rollup_watermarks()[0])
+    found: Counter = Counter()
+    week = Trunc("start", "week", output_field=DateField(), tzinfo=zone)
+    if rolled and scope.person_id is None:
+        buckets = IncidentBucket.objects.filter(
+            service_id__in=scope.service_ids, start__gte=rolled[0], start__lt=rolled[1]
+        )
+        for row in buckets.annotate(week=week).values("week").annotate(n=Sum("incidents")):
+            found[row["week"]] += row["n"]
+    else:
+        raw = [(since, until)]
+    incidents = _incidents(scope).filter(_within("created_at", raw))
+    week = Trunc("created_at", "week", output_field=DateField(), tzinfo=zone)
+    for row in incidents.annotate(week=week).values("week").annotate(n=Count("id")):
+        found[row["week"]] += row["n"]
+    return found
+
+
+def noisy_alerts(scope: Scope, since, until, shown: int = NOISY_SHOWN) -> list[Noisy]:
+    """Return the alert names that opened the most incidents in [since, until), with the alerts
+    received and the incidents resolved within 5 minutes without anyone acting."""
+    rolled, raw = split_at_buckets(since, until, rollup_watermarks()[1], DAY)
+    totals: dict[str, Counter] = {}
+
+    def add(name, **counts):
+        totals.setdefault(name, Counter()).update(counts)
+
+    if rolled and scope.person_id is None:
+        days = NoiseDay.objects.filter(
+            service_id__in=scope.service_ids, day__gte=rolled[0], day__lt=rolled[1]
+        ).values("alert_name")
+        for row in days.annotate(i=Sum("incidents"), q=Sum("quiet"), a=Sum("alerts")):
+            add(row["alert_name"], incidents=row["i"], quiet=row["q"], alerts=row["a"])
+    else:
+        raw = [(since, until)]
+    incidents = _incidents(scope)
+    opened = incidents.filter(_within("created_at", raw)).values("alert_name")
+    for row in opened.annotate(i=Count("id"), q=Count("id", filter=quiet_q())):
+        add(row["alert_name"], incidents=row["i"], quiet=row["q"])
+    alerts = Alert.objects.filter(_within("received_at", raw), incident__in=incidents)
+    for row in alerts.values(name=F("incident__alert_name")).annotate(a=Count("id")):
+        add(row["name"], alerts=row["a"])
+    ranked = sorted(
+        totals.items(), key=lambda item: (-item[1]["incidents"], -item[1]["alerts"], item[0])
+    )
+    return [
+        Noisy(name, counts["incidents"], counts["alerts"], counts["quiet"])
+        for name, counts in ranked[:shown]
+        if counts["incidents"]
+    ]
+
+
+def insights_of(*, scope: Scope, since: datetime, until: datetime, zone: tzinfo) -> Insights:
+    """Return the insights of `scope` over [since, until), weeks and hours in `zone`."""
+    mtta, mttr, acks = durations(
+        _incidents(scope).filter(created_at__gte=since, created_at__lt=until)
+    )
+    pages = pages_grouped(scope, since, until, zone)
+    opened = incidents_by_week(scope, since, until, zone)
+    weekly: Counter = Counter()
+    hours = [0] * 24
+    interruptions = dict.fromkeys(INTERRUPTIONS, 0)
+    for (week, hour, interruption), n in pages.items():
+        weekly[week] += n
+        hours[hour] += n
+        if interruption in interruptions:
+            interruptions[interruption] += n
+    weeks = [(w, opened[w], weekly[w]) for w in weeks_between(since, until, zone)]
+    return Insights(
+        since=since,
+        until=until,
+        zone=zone,
+        mtta=mtta,
+        mttr=mttr,
+        acknowledgements=acks,
+        weeks=weeks,
+        hours=hours,
+        interruptions=interruptions,
+        noisy=noisy_alerts(scope, since, until),
+    )
