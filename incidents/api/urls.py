@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.incidents import IncidentViewSet
+from incidents.api.insights import InsightsView
 from incidents.api.integrations import IntegrationViewSet
 from incidents.api.policies import EscalationPolicyViewSet
 from incidents.api.services import MaintenanceWindowViewSet, ServiceViewSet
@@ -12,4 +14,7 @@ router.register("maintenance-windows", MaintenanceWindowViewSet, basename="api-m
 router.register("integrations", IntegrationViewSet, basename="api-integration")
 router.register("escalation-policies", EscalationPolicyViewSet, basename="api-policy")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("insights/", InsightsView.as_view(), name="api-insights"),
+    *router.urls,
+]
