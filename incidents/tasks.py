@@ -3,6 +3,7 @@
 from celery import shared_task
 
 import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
+from incidents.insights import rollup
 from incidents.services import engine, pages
 from oncall import clock
 
@@ -30,3 +31,8 @@ def page_reconcile(page_id: int) -> None:
 @shared_task(ignore_result=True)
 def engine_sweep() -> None:
     engine.sweep(now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def insights_rollup() -> None:
+    rollup.rollup_advance(now=clock.now())

@@ -12,7 +12,7 @@ import pytest
 from incidents.insights.queries import Noisy, Scope, insights_of
 from incidents.insights.rollup import rollup_advance, rollup_rebuild
 from incidents.insights.stats import Summary
-from incidents.models import IncidentBucket, NoiseDay, PageBucket
+from incidents.models import IncidentBucket, NoiseDay, PageBucket, RollupWatermark
 from tests.incidents.insights_fixture import SAO_PAULO, T0, history, incident_at, page_to
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,16 @@ def test_hours_of_day_follow_the_zone_across_a_dst_change():
     assert found.weeks == [(date(2026, 10, 19), 1, 3)]
     rollup_rebuild(now=until + timedelta(hours=1))
     assert insights_of(scope=scope, since=since, until=until, zone=lisbon) == found
+
+
+def test_the_command_rebuilds_the_rollup_from_the_record(ops, capsys):
+    from django.core.management import call_command
+
+    from oncall import clock
+
+    service = ops[0]
+    raw = insights(service)
+    call_command("insights", "rebuild")
+    assert "holds every bucket before" in capsys.readouterr().out
+    assert clock.now() - RollupWatermark.objects.get().until < timedelta(minutes=46)
+    assert insights(service) == raw
