@@ -32,7 +32,6 @@ class InsightsForm(forms.Form):
         queryset=Person.objects.none(),
         required=False,
         empty_label="Everyone",
-        help_text="Only the incidents that paged them, and their pages.",
         error_messages={"invalid_choice": "Choose one of the people listed."},
     )
     since = forms.DateField(
@@ -42,11 +41,21 @@ class InsightsForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     tz = forms.CharField(
-        label="Time zone", required=False, max_length=64, help_text="For example Europe/Lisbon."
+        label="Time zone",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": "Europe/Lisbon"}),
     )
 
-    def __init__(self, *args, team_ids, reader: Person | None, today, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, query, *, team_ids, reader: Person | None, today):
+        # What is not asked is the default, shown in the form: the 30 days up to today, in the
+        # reader's zone.
+        defaults = {
+            "since": today - timedelta(days=DEFAULT_DAYS - 1),
+            "until": today,
+            "tz": reader.time_zone if reader else "UTC",
+        }
+        super().__init__({**defaults, **query.dict()})
         self.reader = reader
         self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids).order_by("name")
         self.fields["service"].queryset = Service.objects.filter(team_id__in=team_ids).order_by(
@@ -57,9 +66,6 @@ class InsightsForm(forms.Form):
             .distinct()
             .order_by("display_name")
         )
-        self.fields["until"].initial = today
-        self.fields["since"].initial = today - timedelta(days=DEFAULT_DAYS - 1)
-        self.fields["tz"].initial = reader.time_zone if reader else "UTC"
 
     def clean_tz(self) -> tzinfo:
         try:
