@@ -28,7 +28,7 @@ from django.db.models.functions import ExtractHour, Trunc
 
 from incidents.insights.rollup import quiet_q, rollup_watermarks
 from incidents.insights.stats import DAY, Summary, split_at_buckets, summary_of, weeks_between
-from incidents.models import Alert, Incident, IncidentBucket, NoiseDay, Page, PageBucket
+from incidents.models import Alert, Incident, InsightBucket, NoiseDay, Page
 from incidents.models.choices import Source
 
 CHANNELS = [
@@ -157,53 +157,60 @@ def _local(name: str, zone: tzinfo) -> dict:
     }
 
 
-def pages_grouped(scope: Scope, since, until, zone) -> Counter:
-    """Return {(Monday, local hour, interruption): pages sent} in [since, until)."""
-    rolled, raw = split_at_buckets(since, until, rollup_watermarks()[0])
-    person = {} if scope.person_id is None else {"person_id": scope.person_id}
-    found: Counter = Counter()
-    parts = []
-    if rolled:
-        buckets = PageBucket.objects.filter(
-            service_id__in=scope.service_ids, start__gte=rolled[0], start__lt=rolled[1], **person
-        )
-        parts.append(
-            buckets.annotate(**_local("start", zone))
-            .values("week", "hour", "interruption")
-            .annotate(n=Sum("pages"))
-        )
-    pages = Page.objects.filter(
-        _within("sent_at", raw), incident__service_id__in=scope.service_ids, **person
-    )
-    parts.append(
-        pages.annotate(**_local("sent_at", zone))
-        .values("week", "hour", "interruption")
-        .annotate(n=Count("id"))
-    )
-    for part in parts:
-        for row in part:
-            found[(row["week"], row["hour"], row["interruption"])] += row["n"]
-    return found
+@dataclass
+class Counts:
+    """Incidents by local week; pages by local week, by local hour, by interruption."""
+
+    incidents: Counter = field(default_factory=Counter)
+    pages: Counter = field(default_factory=Counter)
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    interruptions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INTERRUPTIONS, 0))
+
+    def add_pages(self, week, hour, interruption, n) -> None:
+        self.pages[week] += n
+        self.hours[hour] += n
+        if interruption in self.interruptions:
+            self.interruptions[interruption] += n
 
 
-def incidents_by_week(scope: Scope, since, until, zone) -> Counter:
-    """Return {Monday: incidents opened} in [since, until)."""
+def _rolled_counts(scope: Scope, rolled, zone, counts: Counts) -> None:
+    buckets = InsightBucket.objects.filter(
+        service_id__in=scope.service_ids, start__gte=rolled[0], start__lt=rolled[1]
+    )
+    grouped = (
+        buckets.annotate(**_local("start", zone))
+        .values("week", "hour")
+        .annotate(i=Sum("incidents"), **{k: Sum(k) for k in ("pages", *INTERRUPTIONS)})
+    )
+    for row in grouped:
+        counts.incidents[row["week"]] += row["i"]
+        counts.pages[row["week"]] += row["pages"]
+        counts.hours[row["hour"]] += row["pages"]
+        for interruption in INTERRUPTIONS:
+            counts.interruptions[interruption] += row[interruption]
+
+
+def counts_of(scope: Scope, since, until, zone) -> Counts:
+    """Return the Counts of [since, until) in `zone`: the rollup's closed buckets, and raw rows
+    for the rest (all of it when scoped to a person)."""
     rolled, raw = split_at_buckets(since, until, rollup_watermarks()[0])
-    found: Counter = Counter()
-    week = Trunc("start", "week", output_field=DateField(), tzinfo=zone)
+    counts = Counts()
     if rolled and scope.person_id is None:
-        buckets = IncidentBucket.objects.filter(
-            service_id__in=scope.service_ids, start__gte=rolled[0], start__lt=rolled[1]
-        )
-        for row in buckets.annotate(week=week).values("week").annotate(n=Sum("incidents")):
-            found[row["week"]] += row["n"]
+        _rolled_counts(scope, rolled, zone, counts)
     else:
         raw = [(since, until)]
     incidents = _incidents(scope).filter(_within("created_at", raw))
-    week = Trunc("created_at", "week", output_field=DateField(), tzinfo=zone)
-    for row in incidents.annotate(week=week).values("week").annotate(n=Count("id")):
-        found[row["week"]] += row["n"]
-    return found
+    for row in (
+        incidents.annotate(**_local("created_at", zone)).values("week").annotate(n=Count("id"))
+    ):
+        counts.incidents[row["week"]] += row["n"]
+    pages = Page.objects.filter(_within("sent_at", raw), incident__service_id__in=scope.service_ids)
+    if scope.person_id is not None:
+        pages = pages.filter(person_id=scope.person_id)
+    grouped = pages.annotate(**_local("sent_at", zone)).values("week", "hour", "interruption")
+    for row in grouped.annotate(n=Count("id")):
+        counts.add_pages(row["week"], row["hour"], row["interruption"], row["n"])
+    return counts
 
 
 def noisy_alerts(scope: Scope, since, until, shown: int = NOISY_SHOWN) -> list[Noisy]:
@@ -227,7 +234,11 @@ def noisy_alerts(scope: Scope, since, until, shown: int = NOISY_SHOWN) -> list[N
     opened = incidents.filter(_within("created_at", raw)).values("alert_name")
     for row in opened.annotate(i=Count("id"), q=Count("id", filter=quiet_q())):
         add(row["alert_name"], incidents=row["i"], quiet=row["q"])
-    alerts = Alert.objects.filter(_within("received_at", raw), incident__in=incidents)
+    alerts = Alert.objects.filter(_within("received_at", raw))
+    if scope.person_id is None:
+        alerts = alerts.filter(incident__service_id__in=scope.service_ids)
+    else:
+        alerts = alerts.filter(incident__in=incidents)
     for row in alerts.values(name=F("incident__alert_name")).annotate(a=Count("id")):
         add(row["name"], alerts=row["a"])
     ranked = sorted(
@@ -245,17 +256,8 @@ def insights_of(*, scope: Scope, since: datetime, until: datetime, zone: tzinfo)
     mtta, mttr, acks = durations(
         _incidents(scope).filter(created_at__gte=since, created_at__lt=until)
     )
-    pages = pages_grouped(scope, since, until, zone)
-    opened = incidents_by_week(scope, since, until, zone)
-    weekly: Counter = Counter()
-    hours = [0] * 24
-    interruptions = dict.fromkeys(INTERRUPTIONS, 0)
-    for (week, hour, interruption), n in pages.items():
-        weekly[week] += n
-        hours[hour] += n
-        if interruption in interruptions:
-            interruptions[interruption] += n
-    weeks = [(w, opened[w], weekly[w]) for w in weeks_between(since, until, zone)]
+    counts = counts_of(scope, since, until, zone)
+    weeks = [(w, counts.incidents[w], counts.pages[w]) for w in weeks_between(since, until, zone)]
     return Insights(
         since=since,
         until=until,
@@ -264,7 +266,7 @@ def insights_of(*, scope: Scope, since: datetime, until: datetime, zone: tzinfo)
         mttr=mttr,
         acknowledgements=acks,
         weeks=weeks,
-        hours=hours,
-        interruptions=interruptions,
+        hours=counts.hours,
+        interruptions=counts.interruptions,
         noisy=noisy_alerts(scope, since, until),
     )

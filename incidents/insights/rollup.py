@@ -10,7 +10,7 @@ rollup last ran. History imported with past times needs `manage.py insights rebu
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
@@ -21,10 +21,9 @@ from incidents.insights.stats import BUCKET, DAY, bucket_floor
 from incidents.models import (
     Alert,
     Incident,
-    IncidentBucket,
+    InsightBucket,
     NoiseDay,
     Page,
-    PageBucket,
     RollupWatermark,
 )
 
@@ -60,24 +59,22 @@ def _by_quarter(queryset, field: str, *names: str, **expressions):
 
 def _buckets_roll(start: datetime, end: datetime) -> None:
     """Write the 15-minute rows of [start, end)."""
+    rows: dict[tuple, Counter] = defaultdict(Counter)
     opened = Incident.objects.filter(created_at__gte=start, created_at__lt=end)
-    IncidentBucket.objects.bulk_create(
-        IncidentBucket(service_id=row["service_id"], start=at, incidents=row["n"])
-        for at, row in _by_quarter(opened, "created_at", "service_id")
-    )
+    for at, row in _by_quarter(opened, "created_at", "service_id"):
+        rows[(row["service_id"], at)]["incidents"] += row["n"]
     sent = Page.objects.filter(sent_at__gte=start, sent_at__lt=end)
-    grouped = _by_quarter(
-        sent, "sent_at", "person_id", "interruption", service_id=F("incident__service_id")
-    )
-    PageBucket.objects.bulk_create(
-        PageBucket(
-            service_id=row["service_id"],
-            start=at,
-            person_id=row["person_id"],
-            interruption=row["interruption"],
-            pages=row["n"],
-        )
-        for at, row in grouped
+    classes = {c.value for c in Page.Interruption}
+    for at, row in _by_quarter(
+        sent, "sent_at", "interruption", service_id=F("incident__service_id")
+    ):
+        counts = rows[(row["service_id"], at)]
+        counts["pages"] += row["n"]
+        if row["interruption"] in classes:
+            counts[row["interruption"]] += row["n"]
+    InsightBucket.objects.bulk_create(
+        InsightBucket(service_id=service, start=at, **counts)
+        for (service, at), counts in rows.items()
     )
 
 
@@ -150,9 +147,8 @@ def rollup_advance(*, now: datetime) -> datetime | None:
 @transaction.atomic
 def rollup_rebuild(*, now: datetime) -> datetime | None:
     """Derive the whole rollup again from the record; return the watermark."""
-    IncidentBucket.objects.all().delete()
+    InsightBucket.objects.all().delete()
     NoiseDay.objects.all().delete()
-    PageBucket.objects.all().delete()
     RollupWatermark.objects.all().delete()
     return rollup_advance(now=now)
 

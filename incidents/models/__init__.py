@@ -1,5 +1,5 @@
 from .incidents import Alert, Incident, Responder, TimelineEntry
-from .insights import IncidentBucket, NoiseDay, PageBucket, RollupWatermark
+from .insights import InsightBucket, NoiseDay, RollupWatermark
 from .integrations import Integration
 from .pages import EmailLinkKey, Page
 from .policies import EscalationPolicy, EscalationStep, EscalationTarget
@@ -21,13 +21,12 @@ __all__ = [
     "EscalationPolicy",
     "EscalationStep",
     "EscalationTarget",
-    "IncidentBucket",
+    "InsightBucket",
     "Incident",
     "Integration",
     "MaintenanceWindow",
     "NoiseDay",
     "Page",
-    "PageBucket",
     "Postmortem",
     "PostmortemEntry",
     "PostmortemIncident",

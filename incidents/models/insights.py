@@ -10,23 +10,27 @@ offset is a multiple of 15 minutes: a bucket falls in one local hour, in any zon
 
 from django.db import models
 
-from oncall.models import Person
-
 from .services import Service
 
 
-class IncidentBucket(models.Model):
-    """Incidents opened in a 15-minute bucket, per service (for the incidents by week)."""
+class InsightBucket(models.Model):
+    """Per service and 15-minute bucket: the incidents opened, and the pages sent by the
+    interruption class of each (for incidents and pages by week, pages by hour of day and by
+    interruption, in one scan)."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     start = models.DateTimeField()
     incidents = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    sleep = models.PositiveIntegerField(default=0)
+    off = models.PositiveIntegerField(default=0)
+    business = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["service", "start"], name="incident_bucket_start")]
+        indexes = [models.Index(fields=["service", "start"], name="insight_bucket_start")]
 
     def __str__(self):
-        return f"{self.incidents} incidents at {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.incidents} incidents, {self.pages} pages at {self.start:%Y-%m-%d %H:%M}"
 
 
 class NoiseDay(models.Model):
@@ -47,22 +51,6 @@ class NoiseDay(models.Model):
 
     def __str__(self):
         return f"{self.alert_name} on {self.day:%Y-%m-%d}"
-
-
-class PageBucket(models.Model):
-    """Pages sent in a bucket, per service, person and interruption class."""
-
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
-    start = models.DateTimeField()
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    interruption = models.CharField(max_length=8, blank=True)
-    pages = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["service", "start"], name="page_bucket_start")]
-
-    def __str__(self):
-        return f"{self.pages} pages at {self.start:%Y-%m-%d %H:%M}"
 
 
 class RollupWatermark(models.Model):

@@ -12,7 +12,7 @@ import pytest
 from incidents.insights.queries import Noisy, Scope, insights_of
 from incidents.insights.rollup import rollup_advance, rollup_rebuild
 from incidents.insights.stats import Summary
-from incidents.models import IncidentBucket, NoiseDay, PageBucket, RollupWatermark
+from incidents.models import InsightBucket, NoiseDay, RollupWatermark
 from tests.incidents.insights_fixture import SAO_PAULO, T0, history, incident_at, page_to
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +77,7 @@ def test_the_rollup_gives_the_same_answer_as_the_raw_rows(ops):
     service, _, bruno = ops
     raw = insights(service), insights(service, person_id=bruno.pk)
     rollup_rebuild(now=UNTIL + timedelta(days=2))
-    assert IncidentBucket.objects.exists() and NoiseDay.objects.exists()
-    assert PageBucket.objects.exists()
+    assert InsightBucket.objects.exists() and NoiseDay.objects.exists()
     assert (insights(service), insights(service, person_id=bruno.pk)) == raw
     # Half rolled up: the watermark in the middle of the history.
     rollup_rebuild(now=T0 + timedelta(hours=20, minutes=41))
