@@ -121,3 +121,26 @@ def test_the_command_rebuilds_the_rollup_from_the_record(ops, capsys):
     assert "holds every bucket before" in capsys.readouterr().out
     assert clock.now() - RollupWatermark.objects.get().until < timedelta(minutes=46)
     assert insights(service) == raw
+
+
+def test_an_incident_is_named_by_its_alertname_and_its_acknowledgement_by_channel(ops, rings):
+    from incidents.ingest import alertmanager
+    from incidents.models import Incident
+    from incidents.models.choices import Action
+    from incidents.services.acts import incident_act
+    from incidents.services.alerts import alerts_ingest
+    from incidents.services.incidents import incident_unacknowledge
+    from tests.incidents.conftest import make_integration
+    from tests.incidents.test_ingest_alertmanager import captured
+
+    service, ana, _ = ops
+    events = alertmanager.parse(captured("webhook-firing-one-alert.json"))
+    (result,) = alerts_ingest(integration=make_integration(service), events=events, now=T0)
+    incident = Incident.objects.get(pk=result.incident_number)
+    assert incident.alert_name == events[0].details["labels"]["alertname"] != incident.title
+    incident_act(incident=incident, action=Action.ACKNOWLEDGE, by=ana, source="slack", now=T0)
+    incident.refresh_from_db()
+    assert incident.ack_source == "slack"
+    incident_unacknowledge(incident=incident, now=T0 + timedelta(hours=1))
+    incident.refresh_from_db()
+    assert (incident.acknowledged_at, incident.ack_source) == (None, "")
