@@ -11,13 +11,9 @@ from datetime import date, datetime, tzinfo
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
-    BigIntegerField,
     Count,
     DateField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -26,20 +22,17 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractHour, Trunc
 
+from incidents.insights.durations import durations
 from incidents.insights.rollup import quiet_q, rollup_watermarks
-from incidents.insights.stats import DAY, Summary, split_at_buckets, summary_of, weeks_between
+from incidents.insights.stats import (
+    DAY,
+    Summary,
+    split_at_buckets,
+    week_start,
+    weeks_between,
+)
 from incidents.models import Alert, Incident, InsightBucket, NoiseDay, Page
-from incidents.models.choices import Source
 
-CHANNELS = [
-    Source.SMS,
-    Source.VOICE,
-    Source.SLACK,
-    Source.EMAIL,
-    Source.WEB,
-    Source.API,
-    Source.MONITORING,
-]
 INTERRUPTIONS = [c.value for c in Page.Interruption]
 NOISY_SHOWN = 10
 
@@ -75,16 +68,6 @@ class Insights:
     noisy: list[Noisy] = field(default_factory=list)
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate: percentile_cont(f) WITHIN GROUP (ORDER BY x)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, *, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
-
-
 def _incidents(scope: Scope) -> QuerySet[Incident]:
     incidents = Incident.objects.filter(service_id__in=scope.service_ids)
     if scope.person_id is not None:
@@ -99,55 +82,6 @@ def _within(name: str, spans) -> Q:
     for since, until in spans:
         q |= Q(**{f"{name}__gte": since, f"{name}__lt": until})
     return q
-
-
-def _since(name: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(name) - F("created_at"), output_field=DurationField())
-
-
-def _ordered_seconds(incidents, name: str) -> list[float]:
-    # SQLite: one ordered query; its durations come as integer microseconds.
-    micros = ExpressionWrapper(F(name) - F("created_at"), output_field=BigIntegerField())
-    values = (
-        incidents.filter(**{f"{name}__isnull": False})
-        .annotate(d=micros)
-        .order_by("d")
-        .values_list("d", flat=True)
-    )
-    return [v / 1e6 for v in values]
-
-
-def _seconds(value) -> float | None:
-    return None if value is None else value.total_seconds()
-
-
-def durations(incidents) -> tuple[Summary, Summary, dict[str, int]]:
-    """Return MTTA, MTTR and acknowledgements by channel of `incidents`, in one scan on
-    PostgreSQL."""
-    counts = {
-        "ack_n": Count("acknowledged_at"),
-        "res_n": Count("resolved_at"),
-        **{f"via_{s}": Count("id", filter=Q(ack_source=s)) for s in CHANNELS},
-    }
-    if connection.vendor == "postgresql":
-        fractions = {"median": 0.5, "p90": 0.9}
-        for name, what in (("ack", "acknowledged_at"), ("res", "resolved_at")):
-            for key, fraction in fractions.items():
-                counts[f"{name}_{key}"] = PercentileCont(
-                    _since(what), fraction=fraction, output_field=DurationField()
-                )
-        row = incidents.aggregate(**counts)
-
-        def summary(name):
-            median, p90 = (row[f"{name}_{key}"] for key in fractions)
-            return Summary(_seconds(median), _seconds(p90), row[f"{name}_n"])
-
-        mtta, mttr = summary("ack"), summary("res")
-    else:
-        row = incidents.aggregate(**counts)
-        mtta = summary_of(_ordered_seconds(incidents, "acknowledged_at"))
-        mttr = summary_of(_ordered_seconds(incidents, "resolved_at"))
-    return mtta, mttr, {s.value: row[f"via_{s}"] for s in CHANNELS}
 
 
 def _local(name: str, zone: tzinfo) -> dict:
@@ -173,19 +107,29 @@ class Counts:
             self.interruptions[interruption] += n
 
 
+def _rolled_rows(buckets, zone):
+    """Yield (local Monday, local hour, sums) of the buckets' rows, grouped by local week and
+    hour. SQLite converts zones in a Python function per row, so there the rows are summed per
+    bucket in SQL and placed in their week and hour here, once a bucket (a 15-minute bucket lies
+    in one local hour, in any zone)."""
+    sums = {"i": Sum("incidents"), **{k: Sum(k) for k in ("pages", *INTERRUPTIONS)}}
+    if connection.vendor != "sqlite":
+        grouped = buckets.annotate(**_local("start", zone)).values("week", "hour")
+        for row in grouped.annotate(**sums):
+            yield row["week"], row["hour"], row
+        return
+    for row in buckets.values("start").annotate(**sums):
+        yield week_start(row["start"], zone), row["start"].astimezone(zone).hour, row
+
+
 def _rolled_counts(scope: Scope, rolled, zone, counts: Counts) -> None:
     buckets = InsightBucket.objects.filter(
         service_id__in=scope.service_ids, start__gte=rolled[0], start__lt=rolled[1]
     )
-    grouped = (
-        buckets.annotate(**_local("start", zone))
-        .values("week", "hour")
-        .annotate(i=Sum("incidents"), **{k: Sum(k) for k in ("pages", *INTERRUPTIONS)})
-    )
-    for row in grouped:
-        counts.incidents[row["week"]] += row["i"]
-        counts.pages[row["week"]] += row["pages"]
-        counts.hours[row["hour"]] += row["pages"]
+    for week, hour, row in _rolled_rows(buckets, zone):
+        counts.incidents[week] += row["i"]
+        counts.pages[week] += row["pages"]
+        counts.hours[hour] += row["pages"]
         for interruption in INTERRUPTIONS:
             counts.interruptions[interruption] += row[interruption]
 
