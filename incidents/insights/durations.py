@@ -13,9 +13,11 @@ from django.db.models import (
     FloatField,
     Func,
     Q,
+    Window,
 )
+from django.db.models.functions import RowNumber
 
-from incidents.insights.stats import Summary, summary_of
+from incidents.insights.stats import MEDIAN, P90, Summary, percentile_at, ranks_of
 from incidents.models.choices import Source
 
 CHANNELS = [
@@ -55,15 +57,21 @@ class SecondsSince(Func):
         super().__init__(F(name), F("created_at"))
 
 
-def _ordered_seconds(incidents, name: str) -> list[float]:
-    # SQLite: one ordered query.
-    values = (
+def _ranked_summary(incidents, name: str, count: int) -> Summary:
+    """SQLite: the median and p90 from one ordered query, which returns only the rows at the
+    ranks they lie between (ROW_NUMBER over the durations in order)."""
+    fractions = (MEDIAN, P90)
+    ranks = {rank for f in fractions for rank in ranks_of(count, f)[:2]} if count else set()
+    rows = (
         incidents.filter(**{f"{name}__isnull": False})
+        .values("id")
         .annotate(d=SecondsSince(name))
-        .order_by("d")
-        .values_list("d", flat=True)
+        .annotate(rank=Window(RowNumber(), order_by=[F("d").asc(), F("id").asc()]))
+        .filter(rank__in=[r + 1 for r in ranks])
+        .values_list("rank", "d")
     )
-    return list(values)
+    values = {rank - 1: d for rank, d in rows}
+    return Summary(*(percentile_at(values, count, f) for f in fractions), count)
 
 
 def _seconds(value) -> float | None:
@@ -94,6 +102,6 @@ def durations(incidents) -> tuple[Summary, Summary, dict[str, int]]:
         mtta, mttr = summary("ack"), summary("res")
     else:
         row = incidents.aggregate(**counts)
-        mtta = summary_of(_ordered_seconds(incidents, "acknowledged_at"))
-        mttr = summary_of(_ordered_seconds(incidents, "resolved_at"))
+        mtta = _ranked_summary(incidents, "acknowledged_at", row["ack_n"])
+        mttr = _ranked_summary(incidents, "resolved_at", row["res_n"])
     return mtta, mttr, {s.value: row[f"via_{s}"] for s in CHANNELS}

@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
@@ -31,7 +30,8 @@ from incidents.insights.stats import (
     week_start,
     weeks_between,
 )
-from incidents.models import Alert, Incident, InsightBucket, NoiseDay, Page
+from incidents.insights.tails import alerts_tail, pages_tail
+from incidents.models import Incident, InsightBucket, NoiseDay, Page
 
 INTERRUPTIONS = [c.value for c in Page.Interruption]
 NOISY_SHOWN = 10
@@ -148,12 +148,8 @@ def counts_of(scope: Scope, since, until, zone) -> Counts:
         incidents.annotate(**_local("created_at", zone)).values("week").annotate(n=Count("id"))
     ):
         counts.incidents[row["week"]] += row["n"]
-    pages = Page.objects.filter(_within("sent_at", raw), incident__service_id__in=scope.service_ids)
-    if scope.person_id is not None:
-        pages = pages.filter(person_id=scope.person_id)
-    grouped = pages.annotate(**_local("sent_at", zone)).values("week", "hour", "interruption")
-    for row in grouped.annotate(n=Count("id")):
-        counts.add_pages(row["week"], row["hour"], row["interruption"], row["n"])
+    for week, hour, interruption, n in pages_tail(scope, raw, zone):
+        counts.add_pages(week, hour, interruption, n)
     return counts
 
 
@@ -178,13 +174,8 @@ def noisy_alerts(scope: Scope, since, until, shown: int = NOISY_SHOWN) -> list[N
     opened = incidents.filter(_within("created_at", raw)).values("alert_name")
     for row in opened.annotate(i=Count("id"), q=Count("id", filter=quiet_q())):
         add(row["alert_name"], incidents=row["i"], quiet=row["q"])
-    alerts = Alert.objects.filter(_within("received_at", raw))
-    if scope.person_id is None:
-        alerts = alerts.filter(incident__service_id__in=scope.service_ids)
-    else:
-        alerts = alerts.filter(incident__in=incidents)
-    for row in alerts.values(name=F("incident__alert_name")).annotate(a=Count("id")):
-        add(row["name"], alerts=row["a"])
+    for name, n in alerts_tail(scope, raw):
+        add(name, alerts=n)
     ranked = sorted(
         totals.items(), key=lambda item: (-item[1]["incidents"], -item[1]["alerts"], item[0])
     )

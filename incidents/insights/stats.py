@@ -14,15 +14,27 @@ BUCKET = timedelta(minutes=15)
 MEDIAN, P90 = 0.5, 0.9
 
 
+def ranks_of(count: int, fraction: float) -> tuple[int, int, float]:
+    """Return the two 0-based ranks the `fraction` percentile of `count` values lies between,
+    and how far it lies from the first to the second (PostgreSQL's percentile_cont)."""
+    position = fraction * (count - 1)
+    low = math.floor(position)
+    return low, min(low + 1, count - 1), position - low
+
+
+def percentile_at(values: dict[int, float], count: int, fraction: float) -> float | None:
+    """Return the `fraction` percentile of `count` ascending values of which `values` holds
+    (by 0-based rank) at least the two ranks_of() names; None when there are none."""
+    if count == 0:
+        return None
+    low, high, weight = ranks_of(count, fraction)
+    return values[low] + (values[high] - values[low]) * weight
+
+
 def percentile_cont(ordered: Sequence[float], fraction: float) -> float | None:
     """Return the `fraction` percentile of `ordered` (ascending) as PostgreSQL's
     percentile_cont does: interpolated between the two nearest ranks; None when empty."""
-    if not ordered:
-        return None
-    position = fraction * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return percentile_at(dict(enumerate(ordered)), len(ordered), fraction)
 
 
 @dataclass(frozen=True)
