@@ -18,14 +18,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveField(
-            model_name='pagebucket',
-            name='person',
-        ),
-        migrations.RemoveField(
-            model_name='pagebucket',
-            name='service',
-        ),
         migrations.CreateModel(
             name='InsightBucket',
             fields=[
