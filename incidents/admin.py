@@ -8,8 +8,10 @@ from incidents.models import (
     EscalationStep,
     EscalationTarget,
     Incident,
+    InsightBucket,
     Integration,
     MaintenanceWindow,
+    NoiseDay,
     Page,
     Postmortem,
     PostmortemEntry,
@@ -18,6 +20,7 @@ from incidents.models import (
     PostmortemSection,
     PostmortemSettings,
     Responder,
+    RollupWatermark,
     Service,
     TimelineEntry,
 )
@@ -217,3 +220,30 @@ class ActionItemAdmin(admin.ModelAdmin):
 @admin.register(PostmortemSettings)
 class PostmortemSettingsAdmin(admin.ModelAdmin):
     list_display = ["team", "required_for_critical"]
+
+
+class RollupAdmin(admin.ModelAdmin):
+    """Read-only: the insights rollup is derived from the record (manage.py insights rebuild)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InsightBucket)
+class InsightBucketAdmin(RollupAdmin):
+    list_display = ["start", "service", "incidents", "pages", "sleep", "off", "business"]
+    list_select_related = ["service"]
+
+
+@admin.register(NoiseDay)
+class NoiseDayAdmin(RollupAdmin):
+    list_display = ["day", "service", "alert_name", "incidents", "alerts", "quiet"]
+    list_select_related = ["service"]
+
+
+@admin.register(RollupWatermark)
+class RollupWatermarkAdmin(RollupAdmin):
+    list_display = ["until", "days_until"]

@@ -4,6 +4,7 @@ from celery import shared_task
 
 import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
 from incidents import postmortem_reminders
+from incidents.insights import rollup
 from incidents.services import engine, pages
 from oncall import clock
 
@@ -36,3 +37,8 @@ def engine_sweep() -> None:
 @shared_task(ignore_result=True)
 def action_item_reminders() -> None:
     postmortem_reminders.action_item_reminders_send(now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def insights_rollup() -> None:
+    rollup.rollup_advance(now=clock.now())

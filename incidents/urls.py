@@ -9,6 +9,7 @@ from incidents.views import (
     dashboard,
     email,
     ingest,
+    insights,
     integration_pages,
     metrics,
     policy_pages,
@@ -77,6 +78,7 @@ urlpatterns = [
         )
         for segment, action in WEB_ACTS.items()
     ],
+    path("insights/", insights.insights_page, name="insights"),
     path("services/", service_pages.service_list, name="service-list"),
     path("services/new/", service_pages.service_new, name="service-new"),
     path("services/<int:pk>/", service_pages.service_detail, name="service-detail"),

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from incidents.api.action_items import ActionItemViewSet, PostmortemSettingsViewSet
 from incidents.api.incidents import IncidentViewSet
+from incidents.api.insights import InsightsView
 from incidents.api.integrations import IntegrationViewSet
 from incidents.api.policies import EscalationPolicyViewSet
 from incidents.api.postmortem_timeline import PostmortemEntryViewSet
@@ -33,5 +34,6 @@ urlpatterns = [
         PostmortemViewSet.as_view({"get": "export"}, filter_backends=[]),
         name="api-postmortem-export",
     ),
+    path("insights/", InsightsView.as_view(), name="api-insights"),
     *router.urls,
 ]

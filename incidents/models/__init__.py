@@ -1,4 +1,5 @@
 from .incidents import Alert, Incident, Responder, TimelineEntry
+from .insights import InsightBucket, NoiseDay, RollupWatermark
 from .integrations import Integration
 from .pages import EmailLinkKey, Page
 from .policies import EscalationPolicy, EscalationStep, EscalationTarget
@@ -20,9 +21,11 @@ __all__ = [
     "EscalationPolicy",
     "EscalationStep",
     "EscalationTarget",
+    "InsightBucket",
     "Incident",
     "Integration",
     "MaintenanceWindow",
+    "NoiseDay",
     "Page",
     "Postmortem",
     "PostmortemEntry",
@@ -31,6 +34,7 @@ __all__ = [
     "PostmortemSection",
     "PostmortemSettings",
     "Responder",
+    "RollupWatermark",
     "Service",
     "TimelineEntry",
 ]

@@ -20,6 +20,8 @@ class Incident(models.Model):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="incidents")
     dedup_key = models.CharField(max_length=255)
     title = models.CharField(max_length=1024)
+    # What the insights group noise by: the alertname label, else the title (incidents.insights).
+    alert_name = models.CharField(max_length=255, blank=True)
     details = models.JSONField(default=dict, blank=True)
     source_url = models.URLField(max_length=1000, blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
@@ -30,6 +32,8 @@ class Incident(models.Model):
     acknowledged_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Through what the acknowledgement came (a Source), for the insights by channel.
+    ack_source = models.CharField(max_length=12, choices=Source.choices, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -85,6 +89,19 @@ class Incident(models.Model):
             # The API's list: ?status=… newest first (ORDER BY id DESC LIMIT n), with no sort.
             models.Index(fields=["status", "-id"], name="incident_status_id"),
             models.Index(fields=["service", "dedup_key"], name="incident_service_dedup"),
+            # The insights' scan of a period (incidents.insights.queries); PostgreSQL reads it
+            # alone, without the table.
+            models.Index(
+                fields=["service", "created_at"],
+                name="incident_service_created",
+                include=[
+                    "acknowledged_at",
+                    "resolved_at",
+                    "ack_source",
+                    "alert_name",
+                    "resolved_by",
+                ],
+            ),
         ]
 
     def __str__(self):
@@ -123,6 +140,8 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        # The insights count the alerts received in a period's edges (incidents.insights).
+        indexes = [models.Index(fields=["received_at"], name="alert_received_at")]
 
     def __str__(self):
         return f"{self.action} {self.dedup_key}"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models.constants import OnConflict
 
 from incidents.ingest.base import AlertEvent
+from incidents.insights.names import alert_name_of
 from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
 from incidents.models.choices import Source
 from incidents.services.doorbell import ring_engine
@@ -41,6 +42,7 @@ def _incident_row(service: Service, key: str, event: AlertEvent, now: datetime) 
         service=service,
         dedup_key=key,
         title=(event.title or key)[:1024],
+        alert_name=alert_name_of(details=event.details, title=event.title, dedup_key=key),
         details=event.details,
         source_url=event.source_url[:1000],
         severity=event.severity,

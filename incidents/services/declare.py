@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from incidents.ingest.text import line_clean
+from incidents.insights.names import alert_name_of
 from incidents.models import Incident, Service, TimelineEntry
 from incidents.models.choices import Severity, Source
 from incidents.services.doorbell import ring_engine
@@ -45,6 +46,7 @@ def incident_declare(
         service=service,
         dedup_key=f"declared-{uuid.uuid4().hex}",  # never joins, nor is joined by, an alert
         title=title[:1024],
+        alert_name=alert_name_of(details=None, title=title, dedup_key=""),
         severity=severity,
         urgency=urgency or service.urgency_for(severity),
         details=details or {},

@@ -68,6 +68,7 @@ def incident_acknowledge(
         "status": Incident.Status.ACKNOWLEDGED,
         "acknowledged_at": now,
         "acknowledged_by": by,
+        "ack_source": source,
         "esc_due_at": None,
         "ack_timeout_at": now + timedelta(minutes=timeout) if timeout else None,
     }
@@ -133,6 +134,7 @@ def incident_escalate_restart(
         "status": Incident.Status.TRIGGERED,
         "acknowledged_at": None,
         "acknowledged_by": None,
+        "ack_source": "",
         "ack_timeout_at": None,
         "esc_step": 0,
         "esc_pass": 0,
