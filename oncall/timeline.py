@@ -14,9 +14,10 @@ from oncall.models import Person, Schedule
 from oncall.selectors import OnCall, Shift
 
 # Successive ids turn the hue by the golden angle, so people never run out of colours and
-# neighbours on a rota rarely look alike; three lightness steps part the few hues that come close.
+# neighbours on a rota rarely look alike; three lightness steps part the few hues that come close,
+# each light enough that a name in dark text on it passes WCAG AA (4.5:1) on the darkest hue.
 GOLDEN_ANGLE = 137.508
-LIGHTNESS_STEPS = (66, 74, 82)
+LIGHTNESS_STEPS = (72, 78, 84)
 # Below this share of the timeline (a third of a day) a day column carries no label; above it the
 # stylesheet drops the weekday, then the date, as the column narrows.
 DAY_LABEL_MIN_WIDTH = 1.0
