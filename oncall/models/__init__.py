@@ -8,6 +8,7 @@ from .pacing import SendPace
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
 from .replays import SignedRequest
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
+from .time_off import TimeOff
 from .tokens import ApiToken
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "SignedRequest",
     "ShiftNotice",
     "Team",
+    "TimeOff",
 ]

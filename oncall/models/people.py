@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from oncall.validators import ADDRESS_VALIDATORS, validate_time_zone
@@ -16,6 +17,10 @@ class Person(models.Model):
     display_name = models.CharField(max_length=150)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     locale = models.CharField(max_length=16, default="en")
+    # Whose public holidays the person keeps (ISO 3166 country, and a subdivision the `holidays`
+    # package knows, e.g. BR / SP); blank country means the country of their time zone.
+    holiday_country = models.CharField(max_length=2, blank=True)
+    holiday_subdivision = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["display_name"]
@@ -34,6 +39,15 @@ class Team(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
     )
     members = models.ManyToManyField(Person, through="Membership", related_name="teams")
+    # Rest protection (off while empty): after a night with this many sleep-hours pages or more,
+    # the person's next night on call is offered to the team as a cover request.
+    rest_after_sleep_pages = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    # The manager is told when someone has been woken on this many of the last 7 nights.
+    rest_notice_nights = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
 
     class Meta:
         ordering = ["name"]
