@@ -12,7 +12,7 @@ The hours are wall-clock hours in the person's zone, each interval [start, end):
 """
 
 import enum
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SLEEP_ENDS = time(8)
@@ -35,6 +35,26 @@ def interruption_at(at: datetime, time_zone: str) -> tuple[datetime, Interruptio
     """
     local = _local(at, time_zone)
     return local, _category(local)
+
+
+def night_of(at: datetime, time_zone: str) -> date | None:
+    """Return the night a sleep-hours instant belongs to, named by its evening's local date.
+
+    A page at 03:00 on Tuesday wakes the person on Monday's night; an instant outside sleep
+    hours belongs to no night (None).
+    """
+    local = _local(at, time_zone)
+    if _category(local) is not Interruption.SLEEP:
+        return None
+    return local.date() if local.time() >= SLEEP_STARTS else local.date() - timedelta(days=1)
+
+
+def night_window(night: date, time_zone: str) -> tuple[datetime, datetime]:
+    """Return [22:00 on `night`, 08:00 the next day) in the person's zone, as UTC instants."""
+    zone = _zone(time_zone)
+    start = datetime.combine(night, SLEEP_STARTS, zone).astimezone(UTC)
+    end = datetime.combine(night + timedelta(days=1), SLEEP_ENDS, zone).astimezone(UTC)
+    return start, end
 
 
 def next_daytime(at: datetime, time_zone: str) -> datetime:

@@ -1,13 +1,13 @@
 """When a page interrupts a person: sleep, off and business hours, and the next daytime."""
 
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncall.fatigue import Interruption, interruption_at, next_daytime
+from oncall.fatigue import Interruption, interruption_at, next_daytime, night_of, night_window
 
 LISBON = ZoneInfo("Europe/Lisbon")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -250,3 +250,13 @@ def test_interruption_category_follows_the_local_clock(at, time_zone):
         assert interruption is OFF
     else:
         assert interruption is BUSINESS
+
+
+def test_a_page_after_midnight_wakes_the_person_on_the_night_before():
+    lisbon = "Europe/Lisbon"
+    # 03:00 on Sunday 2026-10-25 in Lisbon, in the hour after the clocks went back.
+    assert night_of(datetime(2026, 10, 25, 3, tzinfo=UTC), lisbon) == date(2026, 10, 24)
+    assert night_of(datetime(2026, 10, 24, 21, 30, tzinfo=UTC), lisbon) == date(2026, 10, 24)
+    assert night_of(datetime(2026, 10, 24, 12, tzinfo=UTC), lisbon) is None
+    start, end = night_window(date(2026, 10, 24), lisbon)
+    assert (end - start).total_seconds() == 11 * 3600  # the night the clocks go back
