@@ -129,11 +129,20 @@ def rules_held(problem: Problem, grid: Grid, shifts: Sequence[Shift]) -> tuple[s
         f"Coverage: {required - uncovered} of {required} required hours are covered"
         + (f"; {uncovered} cannot be (see why below)." if uncovered else ".")
     ]
-    away = sum(len(p.unavailable) for p in problem.participants)
-    sentences.append(
-        f"Time off: no shift overlaps any of the {away} periods of time off "
-        f"({sum(1 for p in problem.participants if p.unavailable)} people)."
-    )
+    away = [
+        (participant, start, end)
+        for participant in problem.participants
+        for start, end in participant.unavailable
+        if start < problem.until and problem.since < end
+    ]
+    if away:
+        people = len({participant.key for participant, _, _ in away})
+        sentences.append(
+            f"Time off: no shift overlaps any of the {len(away)} periods of time off "
+            f"({people} {'person' if people == 1 else 'people'}) in the horizon."
+        )
+    else:
+        sentences.append("Time off: nobody has time off in the horizon.")
     sentences.append(_sleep_sentence(problem, grid))
     sentences.append(_length_sentence(rules, mine, by_key, problem.until))
     sentences.append(_rest_sentence(rules, mine, by_key))
@@ -164,14 +173,16 @@ def _length_sentence(rules, mine, by_key, until: datetime) -> str:
     ]
     if not lengths:
         return f"Shift length {rules.min_shift_hours}-{rules.max_shift_hours} h: no shifts."
-    short, key_short, shift_short = min(lengths, key=lambda item: item[0])
+    regular = [item for item in lengths if item[0] >= rules.min_shift_hours] or lengths
+    short, key_short, shift_short = min(regular, key=lambda item: item[0])
     long, key_long, shift_long = max(lengths, key=lambda item: item[0])
-    below = sum(1 for hours, _, s in lengths if hours < rules.min_shift_hours)
-    tail = (
-        f"; {below} shorter shifts fill a whole window shorter than that or end at the horizon"
-        if below
-        else ""
-    )
+    below = len(lengths) - len(regular) if regular is not lengths else 0
+    tail = ""
+    if below:
+        tail = (
+            f"; {below} shorter shift{'s' if below != 1 else ''} take a whole window shorter "
+            "than the minimum, or end at the horizon"
+        )
     return (
         f"Shift length {rules.min_shift_hours}-{rules.max_shift_hours} h: shifts run from "
         f"{short} h ({_who_when(by_key[key_short], shift_short.start)}) to {long} h "

@@ -103,7 +103,10 @@ def solve(problem: Problem, grid: Grid, groups: list[list[int]], hint, seconds: 
         if solver.boolean_value(var):
             holder[t] = p
     status = "optimal" if code == cp_model.OPTIMAL else "feasible"
-    return Solution(status, holder, solver.objective_value, solver.best_objective_bound)
+    # Every cost term is non-negative, so 0 bounds the objective too; CP-SAT's own bound stays
+    # far below it on a big model until its linear relaxation is solved.
+    bound = max(0.0, solver.best_objective_bound)
+    return Solution(status, holder, solver.objective_value, bound)
 
 
 def _complete_hint(model, x, uncovered, hint) -> None:
@@ -226,7 +229,9 @@ def _fairness(model, problem: Problem, grid: Grid, x, group: list[int]) -> list:
         least = model.new_int_var(low, high, f"min{name}{group[0]}")
         model.add_max_equality(most, totals)
         model.add_min_equality(least, totals)
-        terms.append(weight * n * (most - least))
+        spread = model.new_int_var(0, high - low, f"spread{name}{group[0]}")
+        model.add(spread == most - least)
+        terms.append(weight * n * spread)
     return terms
 
 
