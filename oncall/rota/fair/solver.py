@@ -34,7 +34,8 @@ CLASS_WEIGHTS = {"hours": 1, "night": 3, "weekend": 2, "holiday": 3}
 PAGE_HOURS = 0.5  # every past page adds this to the past hours
 SLEEP_PAGE_NIGHT_HOURS = 2.0  # every past sleep-hours page adds this to the past night hours
 HANDOFF_COST = QUARTERS  # per shift start, times the group size
-HOLIDAY_COST = 10  # per quarter hour given on the person's own holiday, times the group size
+HOLIDAY_COST = 100  # per quarter hour on the person's own holiday, times the group size: more
+# than moving that hour to anyone else could gain in fairness, so only the rules force it
 MIN_SEARCH_SHARE = 0.1  # of the time limit: the search gets it even when preparing used more
 UNCOVERED_COST = 10_000  # per uncovered slot, times the largest group size times 4
 
