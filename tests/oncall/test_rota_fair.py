@@ -274,6 +274,28 @@ def test_hours_nobody_may_take_come_back_uncovered_with_names_and_the_rest_is_co
     assert covered + sum((u.end - u.start) / HOUR for u in proposal.uncovered) == 48
 
 
+def test_a_sleeper_is_not_woken_while_someone_awake_could_cover_and_the_reason_says_so():
+    # 00:00-02:00 UTC: Ana (Lisbon) sleeps, Wei (Singapore, 08:00-10:00) is awake. Wei may work
+    # only one day in a row, so the second night's window stays uncovered, and it says why.
+    ana = person(1, "Europe/Lisbon", label="Ana Souza")
+    wei = person(2, "Asia/Singapore", label="Wei Ling Tan")
+    needs = tuple(
+        Need(MONDAY + timedelta(days=d), MONDAY + timedelta(days=d, hours=2), "Night", (1, 2))
+        for d in (0, 1)
+    )
+    rules = replace(QUICK, max_consecutive_days=1)
+    problem = Problem(MONDAY, MONDAY + timedelta(days=2), (ana, wei), needs, rules)
+
+    proposal = propose(problem)
+
+    assert_keeps_every_rule(problem, proposal)
+    assert [s.person for s in proposal.shifts] == [2, None]
+    (uncovered,) = proposal.uncovered
+    assert uncovered.start == MONDAY + timedelta(days=1)
+    assert "Ana Souza is asleep" in uncovered.reason
+    assert "Wei Ling Tan could not take it without breaking" in uncovered.reason
+
+
 def test_a_dst_change_in_the_horizon_counts_the_23_and_25_hour_days_exactly():
     lisbon = ZoneInfo("Europe/Lisbon")
     for day, hours, night in ((date(2027, 3, 28), 23, 9), (date(2027, 10, 31), 25, 11)):
