@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from oncall.load import Load
 from oncall.rota import PersonKey, Shift
@@ -110,8 +110,9 @@ def check_problem(problem: Problem) -> None:
         value = getattr(problem, name)
         if not isinstance(value, datetime) or value.utcoffset() is None:
             raise ValueError(f"{name} must be a timezone-aware datetime")
-        if value.minute or value.second or value.microsecond or value.utcoffset() % HOUR:
-            raise ValueError(f"{name} must be a whole hour, got {value.isoformat()}")
+        utc = value.astimezone(UTC)
+        if utc.minute or utc.second or utc.microsecond:
+            raise ValueError(f"{name} must be a whole hour (UTC), got {value.isoformat()}")
     if problem.until <= problem.since:
         raise ValueError("until must be after since")
     rules = problem.rules

@@ -71,7 +71,7 @@ def grid_of(problem: Problem) -> Grid:
             for t in _slots_touched(since, size, start, end):
                 away[t].add(i)
     weights = tuple(
-        _weights(since, size, participant.time_zone, participant.holidays)
+        _weights(since, size, participant.time_zone, frozenset(participant.holidays))
         for participant in problem.participants
     )
     off, asleep, allowed = [], [], []

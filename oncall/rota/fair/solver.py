@@ -224,14 +224,18 @@ def _fairness(model, problem: Problem, grid: Grid, x, group: list[int]) -> list:
         model.add(everyone == sum(totals))
         for total in totals:
             deviation = model.new_int_var(0, n * (high - low), f"dev{total.name}")
-            model.add_abs_equality(deviation, n * total - everyone)
+            # Two inequalities, not an equality: the minimisation makes them tight, and the
+            # linear relaxation reads them directly (a bound instead of none in the time limit).
+            model.add(deviation >= n * total - everyone)
+            model.add(deviation >= everyone - n * total)
             terms.append(weight * deviation)
         most = model.new_int_var(low, high, f"max{name}{group[0]}")
         least = model.new_int_var(low, high, f"min{name}{group[0]}")
-        model.add_max_equality(most, totals)
-        model.add_min_equality(least, totals)
+        for total in totals:
+            model.add(most >= total)
+            model.add(least <= total)
         spread = model.new_int_var(0, high - low, f"spread{name}{group[0]}")
-        model.add(spread == most - least)
+        model.add(spread >= most - least)
         terms.append(weight * n * spread)
     return terms
 
