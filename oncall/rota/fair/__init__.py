@@ -30,6 +30,8 @@ from .report import mean_of, people_of, rules_held, shifts_of, spread_of, uncove
 from .slots import QUARTERS, grid_of
 from .solver import CLASS_WEIGHTS, HOLIDAY_COST, past_of, solve
 
+IMPROVE_SHARE = 0.3  # of the time limit, at most, for the local search before CP-SAT
+
 __all__ = [
     "Layer",
     "Load",
@@ -60,7 +62,8 @@ def propose(problem: Problem) -> Proposal:
     hint = greedy(grid, problem.rules, burden)
     fairness = Fairness(groups, CLASS_WEIGHTS, HOLIDAY_COST)
     totals = _totals(grid, hint, burden)
-    hint = improve(grid, problem.rules, hint, totals, fairness, problem.rules.seed)
+    until = began + IMPROVE_SHARE * problem.rules.time_limit_seconds
+    hint = improve(grid, problem.rules, hint, totals, fairness, problem.rules.seed, until)
     left = problem.rules.time_limit_seconds - (time.perf_counter() - began)
     solution = solve(problem, grid, groups, hint, left)
     shifts = shifts_of(grid, solution.holder, problem)
