@@ -83,7 +83,7 @@ def propose(problem: Problem) -> Proposal:
         mean=mean_of([person.proposed for person in people]),
         spread=spread_of([person.proposed for person in people]),
         baseline_spread=spread_of([person.baseline for person in people]),
-        rules_held=rules_held(problem, grid, shifts),
+        rules_held=rules_held(problem, grid, solution.holder, shifts),
         objective=objective,
         bound=bound,
         gap=gap,
