@@ -63,7 +63,7 @@ def _required(problem):
     hours = {}
     for need in problem.needs:
         at = problem.since + HOUR * ((need.start - problem.since) // HOUR)
-        while at < need.end and at < problem.until:
+        while need.start < need.end and at < need.end and at < problem.until:
             if at >= problem.since:
                 hours.setdefault(at, set()).update(need.candidates)
             at += HOUR
