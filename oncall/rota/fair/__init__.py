@@ -1,9 +1,24 @@
 """The fair rota generator: who should be on call over the next weeks, fairly, by construction.
 
-Pure: no Django, no clock (the solver's own running time is measured, nothing else). The answer
+Pure: no Django, no clock (only the running time is measured, for the time limit). The answer
 for a Problem is a Proposal: shifts in whole hours, the hours nobody could take and why, and a
 fairness report beside plain round-robin of the same layers. Impossibility never raises; only
 malformed input does (ValueError).
+
+How (each step keeps every hard rule, so each step's answer is a valid proposal):
+
+1. slots.py cuts the horizon into hours: who may take each (the needs' candidates, minus time
+   off, minus sleepers when someone is awake) and what each hour weighs for each person (night,
+   weekend, holiday, on their own wall clock, in quarter hours).
+2. greedy.py walks the hours and hands shifts to the least-burdened person who may start.
+3. improve.py moves or swaps whole shifts while the fairness cost falls (up to 30% of the time
+   limit; deterministic for a seed).
+4. solver.py builds the CP-SAT model, hints it with that answer in full, and searches for the
+   rest of the time limit: hourly x[person, hour], exactly one per required hour or a named
+   uncovered hour at a cost above everything else, shift length, rest and consecutive days as
+   hard constraints, the fairness of every class among people who can share work as the cost.
+5. report.py reads the answer back: shifts, uncovered stretches with reasons, loads against
+   round-robin, and one sentence per hard rule with the proposal's own figures.
 """
 
 from __future__ import annotations
