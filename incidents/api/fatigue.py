@@ -8,9 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents.fatigue import figures
 from incidents.fatigue.asked import Period, period_asked, team_asked
-from incidents.fatigue.figures import PersonFatigue, TeamFatigue
+from incidents.fatigue.figures import SCORE_POINTS, PersonFatigue, TeamFatigue
 from incidents.fatigue.selectors import team_fatigue
 from oncall import clock
 from oncall.api.access import VIEWER, teams_with
@@ -78,18 +77,6 @@ class FatigueSerializer(serializers.Serializer):
     people = PersonFiguresSerializer(many=True)
     total = FiguresSerializer()
     mean = FiguresSerializer(help_text="Per person.")
-
-
-SCORE_POINTS = {
-    "sleep_page": figures.PAGE_POINTS[figures.Interruption.SLEEP],
-    "off_page": figures.PAGE_POINTS[figures.Interruption.OFF],
-    "business_page": figures.PAGE_POINTS[figures.Interruption.BUSINESS],
-    "night_woken": figures.NIGHT_WOKEN_POINTS,
-    "night_continuing_a_run": figures.RUN_NIGHT_POINTS,
-    "night_hour_on_call": figures.NIGHT_HOUR_POINTS,
-    "weekend_hour_on_call": figures.WEEKEND_HOUR_POINTS,
-    "holiday_hour_on_call": figures.HOLIDAY_HOUR_POINTS,
-}
 
 
 def _number(value: float) -> float | int:

@@ -43,6 +43,17 @@ RUN_NIGHT_POINTS = 3.0
 NIGHT_HOUR_POINTS = 0.2
 WEEKEND_HOUR_POINTS = 0.1
 HOLIDAY_HOUR_POINTS = 0.1
+# The points by name, as the API and the page's legend show them.
+SCORE_POINTS = {
+    "sleep_page": PAGE_POINTS[Interruption.SLEEP],
+    "off_page": PAGE_POINTS[Interruption.OFF],
+    "business_page": PAGE_POINTS[Interruption.BUSINESS],
+    "night_woken": NIGHT_WOKEN_POINTS,
+    "night_continuing_a_run": RUN_NIGHT_POINTS,
+    "night_hour_on_call": NIGHT_HOUR_POINTS,
+    "weekend_hour_on_call": WEEKEND_HOUR_POINTS,
+    "holiday_hour_on_call": HOLIDAY_HOUR_POINTS,
+}
 
 
 @dataclass(frozen=True, slots=True)
