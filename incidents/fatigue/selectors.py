@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Min, Q
 
 from incidents.fatigue.figures import (
     PastLoad,
@@ -51,10 +51,16 @@ def _on_call(
 
 
 def _sent_pages(person_ids: set[int], since: datetime, until: datetime):
+    """Return each person's sent pages in [since, until): per round, the earliest row of each
+    interruption class it holds (a round's SMS and call are one row here, mostly)."""
     found: dict[int, list[SentPage]] = defaultdict(list)
-    rows = Page.objects.filter(
-        person_id__in=person_ids, sent_at__gte=since, sent_at__lt=until
-    ).values_list("person_id", "sent_at", "interruption", "incident_id", "step", "loop")
+    rows = (
+        Page.objects.filter(person_id__in=person_ids, sent_at__gte=since, sent_at__lt=until)
+        .values("person_id", "incident_id", "step", "loop", "interruption")
+        .annotate(first=Min("sent_at"))
+        .order_by()
+        .values_list("person_id", "first", "interruption", "incident_id", "step", "loop")
+    )
     for person_id, sent_at, interruption, incident, step, loop in rows.iterator(chunk_size=5000):
         found[person_id].append(SentPage(sent_at, interruption, incident, step, loop))
     return found
