@@ -14,6 +14,7 @@ from oncall.models import Team
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
+EARLIEST, LATEST = date(1970, 1, 1), date(9000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ def team_asked(*, team_ids, team: str | None) -> Team:
 
 def period_asked(since: date | None, until: date | None, *, today: date) -> Period:
     """Return the days asked: by default the 28 days up to `today`; at most 366 days."""
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not EARLIEST <= day < LATEST:
+            raise ValidationError({name: "Give a day between 1970 and 8999."})
     until = until or today
     since = since or until - timedelta(days=DEFAULT_DAYS - 1)
     if until < since:

@@ -75,6 +75,8 @@ def test_a_reader_of_two_teams_names_one(worlds):
         ({"team": "red", "until": "yesterday"}, "until"),
         ({"team": "red", "since": "2026-11-09", "until": "2026-11-08"}, "until"),
         ({"team": "red", "since": "2025-01-01", "until": "2026-11-08"}, "until"),
+        ({"team": "red", "since": "9999-12-31", "until": "9999-12-31"}, "since"),
+        ({"team": "red", "until": "1969-12-31"}, "until"),
     ],
 )
 def test_a_bad_or_foreign_parameter_is_a_400_naming_it(worlds, api, query, field):
