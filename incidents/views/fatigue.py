@@ -42,6 +42,7 @@ def fatigue_page(request):
         "found": found,
         "weeks": [week.monday for week in found.total.weeks],
         "heat": _heat_rows(found),
+        "heat_mean": [(week, level_of(week.score)) for week in found.mean.weeks],
         "totals": [("Team total", found.total), ("Mean per person", found.mean)],
     }
     return render(request, "incidents/fatigue.html", context)

@@ -36,6 +36,8 @@ def test_a_member_reads_the_table_and_the_heatmap(client, ana):
     assert "<td>46</td><td>18</td><td>46</td><td>0</td><td>1 / 1 / 0</td>" in row
     assert '<td class="heat heat--2">17.2<span class="heat__nights"> · 1 night</span>' in page
     assert "(moderate)" in page
+    # The mean of Ana's 17.2 and Bruno's 1 + 0.1 x 2 (two weekend hours) = 1.2: 9.2, "low".
+    assert '<th scope="row">Mean per person</th><td class="heat heat--1">9.2' in page
     assert "Mean per person" in page and "How to read it" in page
 
 
