@@ -8,6 +8,7 @@ from incidents.views import (
     acts,
     dashboard,
     email,
+    fatigue,
     ingest,
     insights,
     integration_pages,
@@ -79,6 +80,7 @@ urlpatterns = [
         for segment, action in WEB_ACTS.items()
     ],
     path("insights/", insights.insights_page, name="insights"),
+    path("fatigue/", fatigue.fatigue_page, name="fatigue"),
     path("services/", service_pages.service_list, name="service-list"),
     path("services/new/", service_pages.service_new, name="service-new"),
     path("services/<int:pk>/", service_pages.service_detail, name="service-detail"),

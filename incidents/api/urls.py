@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.action_items import ActionItemViewSet, PostmortemSettingsViewSet
+from incidents.api.fatigue import FatigueView
 from incidents.api.incidents import IncidentViewSet
 from incidents.api.insights import InsightsView
 from incidents.api.integrations import IntegrationViewSet
@@ -35,5 +36,6 @@ urlpatterns = [
         name="api-postmortem-export",
     ),
     path("insights/", InsightsView.as_view(), name="api-insights"),
+    path("fatigue/", FatigueView.as_view(), name="api-fatigue"),
     *router.urls,
 ]
