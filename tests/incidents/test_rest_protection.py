@@ -12,6 +12,7 @@ The instants are fixed: Lisbon in March 2027, whose clocks go forward at 01:00 U
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -417,3 +418,8 @@ def test_a_team_admin_sets_rest_protection_on_the_team_page(settled):
     settled.team.refresh_from_db()
     assert settled.team.rest_after_sleep_pages == 3
     assert Team.objects.get(pk=settled.team.pk).rest_notice_nights is None
+
+
+def test_the_nights_module_is_pure():
+    source = Path(nights.__file__).read_text()
+    assert "django" not in source and ".now(" not in source
