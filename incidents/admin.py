@@ -20,6 +20,8 @@ from incidents.models import (
     PostmortemSection,
     PostmortemSettings,
     Responder,
+    RestNotice,
+    RestOffer,
     RollupWatermark,
     Service,
     TimelineEntry,
@@ -247,3 +249,25 @@ class NoiseDayAdmin(RollupAdmin):
 @admin.register(RollupWatermark)
 class RollupWatermarkAdmin(RollupAdmin):
     list_display = ["until", "days_until"]
+
+
+class RestRecordAdmin(admin.ModelAdmin):
+    """Read-only: rest protection's records of what it did once (incidents/rest/)."""
+
+    list_select_related = ["person", "team"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RestOffer)
+class RestOfferAdmin(RestRecordAdmin):
+    list_display = ["night", "person", "team", "sleep_pages", "offered_night", "requests_opened"]
+
+
+@admin.register(RestNotice)
+class RestNoticeAdmin(RestRecordAdmin):
+    list_display = ["night", "person", "team", "nights_woken", "manager", "sent_at"]

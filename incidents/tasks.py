@@ -5,6 +5,7 @@ from celery import shared_task
 import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
 from incidents import postmortem_reminders
 from incidents.insights import rollup
+from incidents.rest import protection
 from incidents.services import engine, pages
 from oncall import clock
 
@@ -42,3 +43,13 @@ def action_item_reminders() -> None:
 @shared_task(ignore_result=True)
 def insights_rollup() -> None:
     rollup.rollup_advance(now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def rest_protection_check(person_id: int) -> None:
+    protection.rest_protection_check(person_id=person_id, now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def rest_protection_sweep() -> None:
+    protection.rest_protection_sweep(now=clock.now())

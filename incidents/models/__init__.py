@@ -12,6 +12,7 @@ from .postmortems import (
     PostmortemSection,
     PostmortemSettings,
 )
+from .rest import RestNotice, RestOffer
 from .services import MaintenanceWindow, Service
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "PostmortemSection",
     "PostmortemSettings",
     "Responder",
+    "RestNotice",
+    "RestOffer",
     "RollupWatermark",
     "Service",
     "TimelineEntry",

@@ -30,7 +30,8 @@ RECONCILE = "incidents.tasks.page_reconcile"
 SLACK_POST = "incidents.slack.tasks.slack_incident_post"
 SLACK_UPDATE = "incidents.slack.tasks.slack_incident_update"
 SLACK_RESPOND = "incidents.slack.tasks.slack_respond"
-TASKS = (ENGINE, ESCALATE, SEND, RECONCILE, SLACK_POST, SLACK_UPDATE, SLACK_RESPOND)
+REST_CHECK = "incidents.tasks.rest_protection_check"
+TASKS = (ENGINE, ESCALATE, SEND, RECONCILE, SLACK_POST, SLACK_UPDATE, SLACK_RESPOND, REST_CHECK)
 # Never ask the broker to hold a message longer than this: well inside any visibility timeout,
 # so an ETA task is never redelivered early. Later work is left to the sweep.
 MAX_COUNTDOWN = timedelta(seconds=60)

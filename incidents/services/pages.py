@@ -20,6 +20,7 @@ from incidents import render
 from incidents.links import incident_url
 from incidents.models import Incident, Page, TimelineEntry
 from incidents.models.choices import Urgency
+from incidents.rest.protection import rest_check_queue
 from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, SEND, ring
 from incidents.services.timeline import timeline_add
@@ -354,6 +355,8 @@ def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> st
             f"({interruption} hours, {local:%H:%M} there).",
             data={"page": page.pk, "kind": page.kind, "person": page.person_id},
         )
+        if interruption is fatigue.Interruption.SLEEP:
+            rest_check_queue(person_id=page.person_id)
     return state
 
 

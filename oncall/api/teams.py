@@ -25,6 +25,16 @@ from oncall.services import (
     team_update,
 )
 
+REST_PAGES_HELP = (
+    "Rest protection: after a night with this many sleep-hours pages or more (notification "
+    "rounds, 1 or more), the person's next night on call is offered to the team as a cover "
+    "request. null: off."
+)
+REST_NIGHTS_HELP = (
+    "Rest protection: the team's manager is told when someone has been woken on this many of "
+    "the last 7 nights (1 to 7), at most once a week per person. null: off."
+)
+
 
 class MemberSerializer(ApiModelSerializer):
     person = PersonRefSerializer(read_only=True)
@@ -43,8 +53,21 @@ class TeamSerializer(ApiModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "slack_channel", "manager", "members"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "slack_channel",
+            "manager",
+            "members",
+            "rest_after_sleep_pages",
+            "rest_notice_nights",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "rest_after_sleep_pages": {"help_text": REST_PAGES_HELP},
+            "rest_notice_nights": {"help_text": REST_NIGHTS_HELP},
+        }
 
 
 class TeamCreateBody(serializers.Serializer):
@@ -65,6 +88,12 @@ class TeamBody(TeamCreateBody):
         required=False,
         allow_null=True,
         help_text="A member's id, or null.",
+    )
+    rest_after_sleep_pages = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, help_text=REST_PAGES_HELP
+    )
+    rest_notice_nights = serializers.IntegerField(
+        min_value=1, max_value=7, required=False, allow_null=True, help_text=REST_NIGHTS_HELP
     )
 
 
@@ -106,7 +135,8 @@ class TeamViewSet(TeamScopedReadOnlyViewSet):
 
     @extend_schema(request=TeamBody, responses={200: TeamSerializer})
     def update(self, request, pk=None, partial=False):
-        """Change a team: its name, slug, Slack channel or manager (team admins)."""
+        """Change a team: its name, slug, Slack channel, manager or rest protection (team
+        admins)."""
         team = self.get_object()
         require_role(request, team.pk, ADMIN, "change the team")
         body = TeamBody(data=request.data, partial=partial, context={"request": request})

@@ -44,4 +44,12 @@ SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 15 * 60},
     },
+    # Rest protection (incidents/rest/): everyone woken in the last 12 hours checked again, so a
+    # lost ring after a sleep-hours page loses nothing; and managers' notices held for their
+    # morning go out.
+    "rest-protection-sweep": {
+        "task": "incidents.tasks.rest_protection_sweep",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
+    },
 }

@@ -34,12 +34,31 @@ def team_create(
 
 
 @transaction.atomic
-def team_update(*, team: Team, name=KEEP, slug=KEEP, slack_channel=KEEP, manager=KEEP) -> Team:
-    """Change the team's name, slug, Slack channel or manager (a member, or None)."""
+def team_update(
+    *,
+    team: Team,
+    name=KEEP,
+    slug=KEEP,
+    slack_channel=KEEP,
+    manager=KEEP,
+    rest_after_sleep_pages=KEEP,
+    rest_notice_nights=KEEP,
+) -> Team:
+    """Change the team's name, slug, Slack channel, manager (a member, or None) or rest
+    protection: the sleep-hours pages in one night after which the person's next night is offered
+    to the team, and the nights woken of the last 7 after which the manager is told (None: off)."""
     if manager not in (KEEP, None) and not team.memberships.filter(person=manager).exists():
         raise ValidationError({"manager": f"{manager} is not a member of the team."})
     name = name.strip() if isinstance(name, str) else name
-    if assign(team, name=name, slug=slug, slack_channel=slack_channel, manager=manager):
+    if assign(
+        team,
+        name=name,
+        slug=slug,
+        slack_channel=slack_channel,
+        manager=manager,
+        rest_after_sleep_pages=rest_after_sleep_pages,
+        rest_notice_nights=rest_notice_nights,
+    ):
         team.full_clean()
         team.save()
     return team

@@ -49,6 +49,28 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
+class RestProtectionForm(forms.Form):
+    """Rest protection's two settings; a blank field turns its half off."""
+
+    rest_after_sleep_pages = forms.IntegerField(
+        label="Offer the next night after this many sleep-hours pages",
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text="After a night in which someone was paged this many times or more in their own "
+        "sleep hours (22:00 to 08:00 their time; an SMS and the call after it count once), "
+        "their next night on call is offered to the team as a cover request. Blank: off.",
+    )
+    rest_notice_nights = forms.IntegerField(
+        label="Tell the manager after this many nights woken in 7",
+        required=False,
+        min_value=1,
+        max_value=7,
+        help_text="The team's manager is told when someone has been woken on this many of the "
+        "last 7 nights (1 to 7), at most once a week per person. Blank: off.",
+    )
+
+
 def _team(request, team_id: int) -> Team:
     """Return the team if the viewer holds a role in it; else 404."""
     if team_id not in team_roles(request):
@@ -88,7 +110,7 @@ def team_list(request):
     return render(request, "oncall/team_list.html", {"rows": rows})
 
 
-def _page(request, team: Team, *, add_form=None, status: int = 200):
+def _page(request, team: Team, *, add_form=None, rest_form=None, status: int = 200):
     now = clock.now()
     may_admin = team_allows(request, team.pk, ADMIN)
     memberships = team.memberships.select_related("person__user").order_by("person__display_name")
@@ -102,11 +124,20 @@ def _page(request, team: Team, *, add_form=None, status: int = 200):
     ]
     if may_admin and add_form is None:
         add_form = MemberAddForm(people=_addable(request, team), auto_id="member-%s")
+    if may_admin and rest_form is None:
+        rest_form = RestProtectionForm(
+            initial={
+                "rest_after_sleep_pages": team.rest_after_sleep_pages,
+                "rest_notice_nights": team.rest_notice_nights,
+            },
+            auto_id="rest-%s",
+        )
     context = {
         "team": team,
         "members": members,
         "may_admin": may_admin,
         "add_form": add_form if may_admin else None,
+        "rest_form": rest_form if may_admin else None,
         "roles": Role.choices,
         "panels": team_panels(request=request, team=team, now=now),
     }
@@ -190,3 +221,22 @@ def member_remove(request, team_id: int, person_id: int):
     else:
         messages.success(request, f"Took {name} out of {team.name}.")
     return redirect("oncall:team-detail", team_id=team.pk)
+
+
+@login_required
+@require_POST
+def rest_protection(request, team_id: int):
+    """Change the team's rest protection (team admins); a blank field turns its half off."""
+    team = _team(request, team_id)
+    if not team_allows(request, team.pk, ADMIN):
+        return _refused(request, "change its rest protection")
+    form = RestProtectionForm(request.POST, auto_id="rest-%s")
+    if form.is_valid():
+        try:
+            services.team_update(team=team, **form.cleaned_data)
+        except ValidationError as error:
+            absorb(form, error)
+        else:
+            messages.success(request, f"Saved the rest protection of {team.name}.")
+            return redirect("oncall:team-detail", team_id=team.pk)
+    return _page(request, team, rest_form=form, status=400)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("teams/", teams.team_list, name="team-list"),
     path("teams/<int:team_id>/", teams.team_detail, name="team-detail"),
     path("teams/<int:team_id>/members/", teams.member_add, name="member-add"),
+    path("teams/<int:team_id>/rest/", teams.rest_protection, name="team-rest"),
     path(
         "teams/<int:team_id>/members/<int:person_id>/role/",
         teams.member_role,
