@@ -30,6 +30,8 @@ def person_create(
     password: str | None = None,
     team: Team | None = None,
     role: str = Membership.Role.RESPONDER,
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
 ) -> Person:
     """Create a user who can log in (when given a password) and their on-call profile, in
     `team` with `role` if given, validated whole."""
@@ -39,8 +41,15 @@ def person_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    person = Person(display_name=display_name.strip(), time_zone=time_zone, locale=locale)
+    person = Person(
+        display_name=display_name.strip(),
+        time_zone=time_zone,
+        locale=locale,
+        holiday_country=_upper(holiday_country),
+        holiday_subdivision=_upper(holiday_subdivision),
+    )
     _validate(user, person)
+    _validate_calendar(person)
     user.save()
     person.user = user
     person.save()
