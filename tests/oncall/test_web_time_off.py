@@ -109,3 +109,30 @@ def test_my_public_holidays_default_from_my_zone_and_an_unknown_region_is_refuse
     assert (me.holiday_country, me.holiday_subdivision) == ("BR", "SP")
     page = text(browser.get(PROFILE).content.decode())
     assert "You keep the public holidays of Brazil (SP)." in page
+
+
+def test_the_schedule_page_shows_who_is_away_in_the_window_and_marks_their_days(
+    worlds,  # noqa: F811
+    me,
+):
+    red, blue = worlds
+    time_off_create(
+        person=me, start=T0 + timedelta(days=8), end=T0 + timedelta(days=9), reason="Surgery"
+    )
+    time_off_create(  # not on the red schedule
+        person=blue.people["responder"], start=T0 + timedelta(days=8), end=T0 + timedelta(9)
+    )
+    viewer = Client()
+    viewer.force_login(red.people["viewer"].user)  # in UTC
+    url = f"/schedules/{red.schedule.pk}/?view=week&date=2026-11-10"
+    page = viewer.get(url).content.decode()
+
+    assert '<h3 class="plan__name">Away: red responder</h3>' in page
+    assert 'title="Away, red responder: Tue 10 Nov 09:00 – Wed 11 Nov 09:00 UTC' in page
+    words = text(page)
+    assert "red responder Tue 10 Nov 09:00 – Wed 11 Nov 09:00 UTC (UTC+00:00)" in words
+    assert "blue responder" not in words and "Surgery" not in words
+
+    earlier = viewer.get(f"/schedules/{red.schedule.pk}/?view=week&date=2026-11-02")
+    earlier = text(earlier.content.decode())
+    assert "Nobody on this schedule is away in this week." in earlier
