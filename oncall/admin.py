@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 
-from oncall import clock
+from oncall import clock, services
 from oncall.audit import admin as audit_admin  # noqa: F401 - registers the audit log
 from oncall.models import (
     ApiToken,
@@ -21,8 +22,10 @@ from oncall.models import (
     ShiftNotice,
     SignedRequest,
     Team,
+    TimeOff,
 )
 from oncall.services import contact_method_update
+from oncall.services.time_off import MAX_LENGTH
 from oncall.tokens import api_token_revoke
 from oncall.verification import VERIFIABLE, verification_request
 
@@ -290,9 +293,51 @@ class CoverRequestAdmin(admin.ModelAdmin):
         "taken_at",
         "override",
         "return_override",
+        "time_off",
         "created_by",
         "created_at",
     ]
 
     def has_add_permission(self, request):
         return False
+
+
+class TimeOffForm(forms.ModelForm):
+    class Meta:
+        model = TimeOff
+        fields = ["person", "start", "end", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end - start > MAX_LENGTH:
+            self.add_error("end", f"Time off lasts at most {MAX_LENGTH.days} days.")
+        return cleaned
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    """Time off saved here goes through the services, as on the web: the person's shifts in it
+    are offered to the team, and deleting it withdraws what nobody took."""
+
+    list_display = ["person", "start", "end", "reason", "created_by"]
+    date_hierarchy = "start"
+    search_fields = ["person__display_name", "reason"]
+    autocomplete_fields = ["person"]
+    form = TimeOffForm
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        fields = {"start": obj.start, "end": obj.end, "reason": obj.reason}
+        if change:
+            services.time_off_update(time_off=obj, created_by=request.user, **fields)
+        else:
+            saved = services.time_off_create(person=obj.person, created_by=request.user, **fields)
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.time_off_delete(time_off=obj)
+
+    def delete_queryset(self, request, queryset):
+        for time_off in queryset:
+            services.time_off_delete(time_off=time_off)

@@ -18,6 +18,7 @@ from oncall.models import (
     Person,
     Schedule,
     Team,
+    TimeOff,
 )
 
 
@@ -35,6 +36,7 @@ def connect() -> None:
     audit_register(LayerRestriction, team="layer__schedule__team")
     audit_register(Override, team="schedule__team")
     audit_register(CoverRequest, team="schedule__team", include=["status", "taken_at"])
+    audit_register(TimeOff, person="person")
     # A revocation is recorded; the digest never is, nor the minute-by-minute last_used_at.
     audit_register(ApiToken, person="user__person", include=["revoked_at"])
     audit_register(

@@ -58,3 +58,29 @@ def holiday_dates(country: str, subdivision: str, since: date, until: date) -> d
             if since <= day <= until:
                 found[day] = name
     return dict(sorted(found.items()))
+
+
+_SMALL_WORDS = {"and", "of", "the", "da", "del"}
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Return {ISO 3166 alpha-2 code: English name} of every country the `holidays` package
+    has a calendar for, sorted by name."""
+    from holidays.registry import COUNTRIES
+
+    supported = holidays.list_supported_countries()
+    names = {}
+    for module, (_class, code, *_rest) in COUNTRIES.items():
+        if code in supported:
+            words = module.split("_")
+            names[code] = " ".join(
+                word if i and word in _SMALL_WORDS else word.capitalize()
+                for i, word in enumerate(words)
+            )
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+def supported_subdivisions(country: str) -> list[str]:
+    """Return the subdivision codes of `country` with holidays of their own ([] if none)."""
+    return list(holidays.list_supported_countries().get(country, ()))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from oncall import clock
+from oncall import clock, selectors
 from oncall.audit import audit_bulk_created
 from oncall.models import (
     ContactMethod,
@@ -22,7 +22,9 @@ from oncall.models import (
     Person,
     Schedule,
     Team,
+    TimeOff,
 )
+from oncall.services.time_off import time_off_create
 
 PASSWORD = "plantao-demo"
 TEAM_NAME = "Platform SRE"
@@ -83,6 +85,14 @@ REGIONS = (
 )
 MANAGER = ("Helena Duarte", "Europe/Lisbon")
 SECONDARY_HANDOFF = (time(9), "Europe/Lisbon")
+# Time off to come, a year after the anchor (in the 12 weeks from Monday 2027-01-04 that the
+# fair rota generator plans): (region, first day away, day back, reason), in local days. Each
+# goes to the first person of the region with no shift then, so it asks nobody for cover.
+TIME_OFF = (
+    ("Lisbon", date(2027, 1, 18), date(2027, 1, 25), "Skiing week"),
+    ("São Paulo", date(2027, 2, 8), date(2027, 2, 11), "Carnival trip"),
+    ("Singapore", date(2027, 3, 1), date(2027, 3, 3), "Family visit"),
+)
 SMS_DELAY_MINUTES = 0
 VOICE_DELAY_MINUTES = 3
 
@@ -231,4 +241,20 @@ def demo_load() -> Team:
         time_zone=SECONDARY_HANDOFF[1],
         handoff=anchor(*SECONDARY_HANDOFF),
     )
+    _time_off(by_region)
     return team
+
+
+def _time_off(by_region: dict[str, list[Person]]) -> None:
+    """Enter the demo's time off once: each entry to the first of its region's people who has
+    no shift in it (so it opens no cover request), unless one of them has it already."""
+    zones = {region.name: ZoneInfo(region.time_zone) for region in REGIONS}
+    for region, start, end, reason in TIME_OFF:
+        people = by_region[region]
+        start, end = (datetime.combine(day, time(0), tzinfo=zones[region]) for day in (start, end))
+        if TimeOff.objects.filter(person__in=people, start=start, end=end).exists():
+            continue
+        for person in people:
+            if not selectors.person_shifts_between(person=person, since=start, until=end):
+                time_off_create(person=person, start=start, end=end, reason=reason)
+                break

@@ -9,13 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from oncall import clock
+from oncall.absences import person_holiday_calendar
 from oncall.api.access import (
     ADMIN,
     acts_as_superuser,
@@ -32,6 +33,14 @@ from oncall.redaction import address_mask
 from oncall.services import person_archive, person_create, person_update
 
 
+class HolidayCalendarSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166 code; blank: no calendar (UTC).")
+    subdivision = serializers.CharField(help_text="A state or region's code, or blank.")
+    from_time_zone = serializers.BooleanField(
+        help_text="True when the person chose none and their time zone's country applies."
+    )
+
+
 class PersonSerializer(ApiModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True, help_text="Display name.")
     username = serializers.CharField(source="user.username", read_only=True)
@@ -42,11 +51,31 @@ class PersonSerializer(ApiModelSerializer):
     active = serializers.BooleanField(
         source="user.is_active", read_only=True, help_text="False once archived."
     )
+    holiday_calendar = serializers.SerializerMethodField(
+        help_text="Whose public holidays apply: the chosen country and subdivision, or "
+        "(from_time_zone) the country of their time zone."
+    )
 
     class Meta:
         model = Person
-        fields = ["id", "name", "username", "email", "time_zone", "locale", "active", "teams"]
+        fields = [
+            "id",
+            "name",
+            "username",
+            "email",
+            "time_zone",
+            "locale",
+            "holiday_country",
+            "holiday_subdivision",
+            "holiday_calendar",
+            "active",
+            "teams",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(HolidayCalendarSerializer)
+    def get_holiday_calendar(self, person) -> dict:
+        return person_holiday_calendar(person=person).as_dict()
 
     def get_email(self, person) -> str:
         email = person.user.email
@@ -77,6 +106,19 @@ class ProfileBody(serializers.Serializer):
         max_length=64, required=False, help_text="An IANA zone, such as Europe/Lisbon."
     )
     locale = serializers.CharField(max_length=16, required=False, help_text="Such as en or pt-BR.")
+    holiday_country = serializers.CharField(
+        max_length=2,
+        required=False,
+        allow_blank=True,
+        help_text="Whose public holidays you keep: an ISO 3166 code such as PT; blank for "
+        "the country of your time zone.",
+    )
+    holiday_subdivision = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text="A state or region with holidays of its own, such as SP (with country BR).",
+    )
 
 
 class NewPersonBody(ProfileBody):
@@ -153,7 +195,7 @@ class PersonViewSet(TeamScopedReadOnlyViewSet):
 
     @extend_schema(request=ProfileBody, responses={200: PersonSerializer})
     def update(self, request, pk=None, partial=False):
-        """Change a profile: display name, e-mail, time zone, locale.
+        """Change a profile: display name, e-mail, time zone, locale, holiday calendar.
 
         Yourself (with a respond or admin token), or an admin of one of the person's teams.
         """

@@ -10,6 +10,7 @@ from oncall.api.people import PersonViewSet
 from oncall.api.schedule_parts import ID_PATTERN
 from oncall.api.schedules import ScheduleViewSet
 from oncall.api.teams import TeamViewSet
+from oncall.api.time_off import TimeOffViewSet
 
 router = SimpleRouter()
 router.register("teams", TeamViewSet, basename="api-team")
@@ -22,6 +23,9 @@ router.register(
 )
 router.register(
     rf"schedules/(?P<schedule_id>{ID_PATTERN})/overrides", OverrideViewSet, basename="api-override"
+)
+router.register(
+    rf"people/(?P<person_id>{ID_PATTERN})/time-off", TimeOffViewSet, basename="api-time-off"
 )
 router.register("audit", AuditEntryViewSet, basename="api-audit")
 

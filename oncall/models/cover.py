@@ -42,6 +42,14 @@ class CoverRequest(models.Model):
     return_override = models.ForeignKey(
         Override, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Opened for the person's time off: withdrawn while still open when the time off goes.
+    time_off = models.ForeignKey(
+        "oncall.TimeOff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cover_requests",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -44,6 +44,7 @@ from oncall.services.teams import (
     team_member_set,
     team_update,
 )
+from oncall.services.time_off import time_off_create, time_off_delete, time_off_update
 
 __all__ = [
     "KEEP",
@@ -86,4 +87,7 @@ __all__ = [
     "team_member_role_set",
     "team_member_set",
     "team_update",
+    "time_off_create",
+    "time_off_delete",
+    "time_off_update",
 ]

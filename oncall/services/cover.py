@@ -11,7 +11,7 @@ from django.db import transaction
 
 from oncall import clock, selectors
 from oncall.cover_notices import ASKED, TAKEN, TAKERS, cover_notices_queue
-from oncall.models import CoverRequest, Membership, Person, Schedule
+from oncall.models import CoverRequest, Membership, Person, Schedule, TimeOff
 from oncall.services._checks import require_aware
 from oncall.services.overrides import override_create
 
@@ -35,10 +35,12 @@ def cover_request_create(
     trade_with: Person | None = None,
     trade_start: datetime | None = None,
     trade_end: datetime | None = None,
+    time_off: TimeOff | None = None,
     created_by=None,
 ) -> CoverRequest:
     """Ask the team of `schedule` to cover `asker` from `start` to `end` (within their shifts);
-    with `trade_with`, offer to cover that teammate from `trade_start` to `trade_end` in return."""
+    with `trade_with`, offer to cover that teammate from `trade_start` to `trade_end` in return.
+    `time_off`: the asker's time off this request is for (withdrawn with it)."""
     require_aware(start=start, end=end, trade_start=trade_start, trade_end=trade_end)
     request = CoverRequest(
         schedule=schedule,
@@ -49,6 +51,7 @@ def cover_request_create(
         trade_with=trade_with,
         trade_start=trade_start,
         trade_end=trade_end,
+        time_off=time_off,
         created_by=created_by,
     )
     errors = _request_errors(request, now=clock.now())

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from oncall.calendars import is_known_calendar, supported_subdivisions
 from oncall.models import ApiToken, CalendarFeed, Membership, Person, Team
 from oncall.services._checks import KEEP, InUse, assign, listed
 from oncall.services.feeds import calendar_feed_revoke
@@ -29,6 +30,8 @@ def person_create(
     password: str | None = None,
     team: Team | None = None,
     role: str = Membership.Role.RESPONDER,
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
 ) -> Person:
     """Create a user who can log in (when given a password) and their on-call profile, in
     `team` with `role` if given, validated whole."""
@@ -38,8 +41,15 @@ def person_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    person = Person(display_name=display_name.strip(), time_zone=time_zone, locale=locale)
+    person = Person(
+        display_name=display_name.strip(),
+        time_zone=time_zone,
+        locale=locale,
+        holiday_country=_upper(holiday_country),
+        holiday_subdivision=_upper(holiday_subdivision),
+    )
     _validate(user, person)
+    _validate_calendar(person)
     user.save()
     person.user = user
     person.save()
@@ -66,15 +76,29 @@ def _validate(user, person: Person) -> None:
 
 @transaction.atomic
 def person_update(
-    *, person: Person, display_name=KEEP, email=KEEP, time_zone=KEEP, locale=KEEP
+    *,
+    person: Person,
+    display_name=KEEP,
+    email=KEEP,
+    time_zone=KEEP,
+    locale=KEEP,
+    holiday_country=KEEP,
+    holiday_subdivision=KEEP,
 ) -> Person:
-    """Change a person's display name, e-mail, time zone or locale."""
+    """Change a person's display name, e-mail, time zone, locale or holiday calendar (a country
+    and subdivision the `holidays` package knows; a blank country: their time zone's)."""
     user = person.user
     user_changed = assign(user, email=_stripped(email))
     person_changed = assign(
-        person, display_name=_stripped(display_name), time_zone=time_zone, locale=locale
+        person,
+        display_name=_stripped(display_name),
+        time_zone=time_zone,
+        locale=locale,
+        holiday_country=_upper(holiday_country),
+        holiday_subdivision=_upper(holiday_subdivision),
     )
     _validate(user, person)
+    _validate_calendar(person)
     if user_changed:
         user.save(update_fields=user_changed)
     if person_changed:
@@ -84,6 +108,31 @@ def person_update(
 
 def _stripped(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _validate_calendar(person: Person) -> None:
+    """Refuse a holiday country or subdivision the `holidays` package does not know."""
+    country, subdivision = person.holiday_country, person.holiday_subdivision
+    if country and not is_known_calendar(country):
+        raise ValidationError(
+            {"holiday_country": f"{country} is not a country with a public holiday calendar."}
+        )
+    if subdivision and not country:
+        raise ValidationError(
+            {"holiday_subdivision": "Choose the country as well as its subdivision."}
+        )
+    if subdivision and not is_known_calendar(country, subdivision):
+        known = ", ".join(supported_subdivisions(country)) or "none"
+        raise ValidationError(
+            {
+                "holiday_subdivision": f"{subdivision} is not a subdivision of {country} "
+                f"with its own holidays (those known: {known})."
+            }
+        )
 
 
 @transaction.atomic

@@ -9,7 +9,9 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
+from oncall import calendars
 from oncall.models import ApiToken, ContactMethod, NotificationRule
+from oncall.web.layout import LOCAL_INPUT
 
 TOKEN_DAYS = (1, 3650)
 
@@ -96,3 +98,53 @@ def absorb(form: forms.Form, error: ValidationError) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+def _local_input(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=[LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
+    )
+
+
+class TimeOffForm(forms.Form):
+    """When the person is away, on their own wall clock (read inside timezone.override)."""
+
+    start = _local_input("Start")
+    end = _local_input("End")
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        required=False,
+        help_text="Optional; only you and your team's admins see it.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "End must be after Start.")
+        return cleaned
+
+
+class HolidayCalendarForm(forms.Form):
+    """Whose public holidays the person keeps: a country of the `holidays` package, or blank
+    for their time zone's (named in the blank choice)."""
+
+    holiday_country = forms.ChoiceField(label="Public holidays", required=False)
+    holiday_subdivision = forms.CharField(
+        label="Subdivision (optional)",
+        max_length=10,
+        required=False,
+        help_text="A state or region with holidays of its own, by its code: SP for São Paulo "
+        "in Brazil, CA for California in the United States.",
+    )
+
+    def __init__(self, *args, zone_country: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = calendars.country_names()
+        from_zone = names.get(zone_country, "none: my time zone has no country")
+        self.fields["holiday_country"].choices = [("", f"From my time zone ({from_zone})")] + [
+            (code, name) for code, name in names.items()
+        ]

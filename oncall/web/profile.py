@@ -1,7 +1,8 @@
-"""/profile/: the person's own page. Their name, time zone and locale; how they are reached
-(contact methods proved by a code) and when (notification rules per urgency); their API tokens
-and calendar links, each secret shown once. A person only ever sees and changes their own:
-anyone else's method, rule, token or link is a 404.
+"""/profile/: the person's own page. Their name, time zone and locale; their time off and whose
+public holidays they keep; how they are reached (contact methods proved by a code) and when
+(notification rules per urgency); their API tokens and calendar links, each secret shown once.
+A person only ever sees and changes their own: anyone else's method, rule, token, link or time
+off is a 404.
 
 Each POST parses one form, calls one service and redirects with a message; a refusal renders the
 page again with the errors on the form's fields and nothing stored. A new token or calendar link
@@ -16,24 +17,30 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from oncall import clock, services
-from oncall.models import ApiToken, CalendarFeed, ContactMethod, NotificationRule, Person
+from oncall import absences, calendars, clock, services
+from oncall.models import ApiToken, CalendarFeed, ContactMethod, NotificationRule, Person, TimeOff
 from oncall.tokens import api_token_create, api_token_revoke
 from oncall.verification import VERIFIABLE
 from oncall.web.forms import (
     ApiTokenForm,
     CodeForm,
     ContactMethodForm,
+    HolidayCalendarForm,
     NotificationRuleForm,
     ProfileForm,
+    TimeOffForm,
     absorb,
     time_zones,
 )
+
+HOLIDAYS_AHEAD = 90  # days of coming public holidays listed
 
 
 def _person(request) -> Person:
@@ -82,23 +89,108 @@ def _page(request, person: Person, *, status: int = 200, secret=None, **bound):
         "method_form": ContactMethodForm(auto_id="method-%s"),
         "rule_form": NotificationRuleForm(auto_id="rule-%s", methods=_methods(person)),
         "token_form": ApiTokenForm(auto_id="token-%s"),
+        "time_off_form": TimeOffForm(auto_id="time-off-%s"),
+        "holiday_form": _holiday_form(person),
     } | {name: form for name, form in bound.items() if name != "code_form"}
-    context = forms | {
-        "person": person,
-        "zone": ZoneInfo(person.time_zone),
-        "time_zones": time_zones(),
-        "slack_ids": [m for m in methods if m.kind == ContactMethod.Kind.SLACK],
-        "methods": methods,
-        "rules_by_urgency": [
-            (label, [rule for rule in rules if rule.urgency == urgency])
-            for urgency, label in NotificationRule.Urgency.choices
-        ],
-        "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
-        "feeds": CalendarFeed.objects.filter(person=person, revoked_at__isnull=True),
-        "secret": secret,
-        "now": clock.now(),
-    }
+    now = clock.now()
+    context = (
+        forms
+        | _away(person, now)
+        | {
+            "person": person,
+            "zone": ZoneInfo(person.time_zone),
+            "time_zones": time_zones(),
+            "slack_ids": [m for m in methods if m.kind == ContactMethod.Kind.SLACK],
+            "methods": methods,
+            "rules_by_urgency": [
+                (label, [rule for rule in rules if rule.urgency == urgency])
+                for urgency, label in NotificationRule.Urgency.choices
+            ],
+            "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
+            "feeds": CalendarFeed.objects.filter(person=person, revoked_at__isnull=True),
+            "secret": secret,
+            "now": now,
+        }
+    )
     return render(request, "oncall/profile.html", context, status=status)
+
+
+def _holiday_form(person: Person, data=None) -> HolidayCalendarForm:
+    initial = {
+        "holiday_country": person.holiday_country,
+        "holiday_subdivision": person.holiday_subdivision,
+    }
+    zone_country = calendars.country_for_zone(person.time_zone)
+    return HolidayCalendarForm(
+        data, initial=initial, zone_country=zone_country, auto_id="holiday-%s"
+    )
+
+
+def _away(person: Person, now) -> dict:
+    """Return the page's time off (not over yet) and the coming public holidays."""
+    calendar = absences.person_holiday_calendar(person=person)
+    return {
+        "time_offs": TimeOff.objects.filter(person=person, end__gt=now)
+        .annotate(asked=Count("cover_requests", filter=~Q(cover_requests__status="withdrawn")))
+        .order_by("start", "pk"),
+        "holiday_calendar": calendar,
+        "holiday_country_name": calendars.country_names().get(calendar.country, ""),
+        "holidays": absences.person_holidays_upcoming(person=person, now=now, days=HOLIDAYS_AHEAD),
+        "holidays_ahead": HOLIDAYS_AHEAD,
+    }
+
+
+@login_required
+@require_POST
+def time_off_add(request):
+    """Enter time off, read on the person's own wall clock; their shifts in it are offered to
+    the team."""
+    person = _person(request)
+    form = TimeOffForm(request.POST, auto_id="time-off-%s")
+    with timezone.override(ZoneInfo(person.time_zone)):
+        valid = form.is_valid()
+    if valid:
+        try:
+            made = services.time_off_create(
+                person=person, created_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            absorb(form, error)
+        else:
+            asked = made.cover_requests.count()
+            offered = f" {asked} of your shifts in it offered to your team." if asked else ""
+            messages.success(request, f"Added your time off.{offered}")
+            return _back("time-off")
+    return _page(request, person, status=400, time_off_form=form)
+
+
+@login_required
+@require_POST
+def time_off_remove(request, pk: int):
+    """Remove one of the person's time off; what nobody took of its cover requests is withdrawn."""
+    person = _person(request)
+    time_off = get_object_or_404(TimeOff.objects.filter(person=person), pk=pk)
+    services.time_off_delete(time_off=time_off)
+    messages.success(request, "Removed your time off.")
+    return _back("time-off")
+
+
+@login_required
+@require_POST
+def holiday_calendar_update(request):
+    """Choose whose public holidays the person keeps (blank: their time zone's)."""
+    person = _person(request)
+    form = _holiday_form(person, request.POST)
+    if form.is_valid():
+        try:
+            services.person_update(person=person, **form.cleaned_data)
+        except ValidationError as error:
+            person.refresh_from_db()
+            absorb(form, error)
+        else:
+            messages.success(request, "Saved your public holidays.")
+            return _back("time-off")
+    return _page(request, person, status=400, holiday_form=form)
 
 
 @login_required

@@ -5,6 +5,7 @@ another team's schedule is a 404, a viewer gets no controls and a 403 on POST.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, timedelta, tzinfo
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from oncall import clock, selectors
+from oncall import absences, clock, selectors
 from oncall.api.access import ADMIN, RANK, RESPONDER, team_roles
 from oncall.models import Override, Schedule
 from oncall.models.cover import GAP_AHEAD
@@ -180,6 +181,9 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
     me = getattr(request.user, "person", None)
     asks = me is not None and _may_override(role)
     now = clock.now()
+    away = list(
+        absences.schedule_time_off_between(schedule=schedule, since=window.start, until=window.end)
+    )
     legend = {}
     for block in final:
         if block.shift.person is not None:
@@ -216,6 +220,8 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
             for gap in selectors.cover_gaps(team_ids=[schedule.team_id], now=now, ahead=GAP_AHEAD)
             if gap.schedule_id == schedule.pk
         ],
+        "away": [(time_off.person, layout.span(time_off, zone)) for time_off in away],
+        "away_rows": _away_rows(away, window, zone),
         "legend": list(legend.values()),
         "has_gaps": any(block.is_gap for block in final),
         "views": layout.VIEWS,
@@ -230,6 +236,24 @@ def _page(request, schedule, role, form, *, opened: bool, zone: ZoneInfo, status
         },
     }
     return render(request, "oncall/schedule_detail.html", context, status=status)
+
+
+def _away_rows(away, window, zone: ZoneInfo) -> list[tuple]:
+    """Return a row per person away in the window: (person, the blocks of their time off)."""
+    by_person = {}
+    for time_off in away:
+        shift = selectors.Shift(time_off.start, time_off.end, time_off.person)
+        by_person.setdefault(time_off.person, []).append(shift)
+    return [
+        (
+            person,
+            [
+                replace(block, title=f"Away, {block.title}")
+                for block in layout.blocks(shifts, window, zone)
+            ],
+        )
+        for person, shifts in by_person.items()
+    ]
 
 
 def _their_time(shift, zone: ZoneInfo) -> str:

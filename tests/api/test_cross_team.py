@@ -28,6 +28,7 @@ from oncall.models import (
     Person,
     Schedule,
     Team,
+    TimeOff,
 )
 from tests.api.conftest import T0
 
@@ -59,6 +60,9 @@ def objects_of(world) -> dict:
         Layer: world.schedule.layers.first(),
         Override: Override.objects.create(
             schedule=world.schedule, person=person, start=T0, end=T0 + timedelta(hours=2)
+        ),
+        TimeOff: TimeOff.objects.create(
+            person=person, start=T0 + timedelta(days=30), end=T0 + timedelta(days=31)
         ),
         Service: world.service,
         MaintenanceWindow: MaintenanceWindow.objects.create(
