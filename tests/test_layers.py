@@ -35,3 +35,15 @@ def test_rota_imports_no_django_and_reads_no_clock():
         modules = imported_modules(path)
         assert not [name for name in modules if name.split(".")[0] in {"django", "oncall"}], path
         assert ".now(" not in source and "time.time(" not in source, path
+
+
+def test_the_fair_rota_generator_imports_no_django_and_reads_no_clock():
+    pure = {"oncall.rota", "oncall.load", "oncall.fatigue", "oncall.calendars"}
+    package = sorted((ROOT / "oncall" / "rota" / "fair").glob("*.py"))
+    assert package
+    for path in package:
+        source = path.read_text()
+        modules = imported_modules(path)
+        assert not [name for name in modules if name.split(".")[0] == "django"], path
+        assert not [name for name in modules if name.startswith("oncall.") and name not in pure]
+        assert ".now(" not in source and "time.time(" not in source, path
