@@ -5,6 +5,7 @@ from celery import shared_task
 import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
 from incidents import postmortem_reminders
 from incidents.insights import rollup
+from incidents.proposals import services as proposals
 from incidents.services import engine, pages
 from oncall import clock
 
@@ -42,3 +43,8 @@ def action_item_reminders() -> None:
 @shared_task(ignore_result=True)
 def insights_rollup() -> None:
     rollup.rollup_advance(now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def rota_proposal_solve(proposal_id: int) -> None:
+    proposals.rota_proposal_solve(proposal_id=proposal_id, now=clock.now())

@@ -12,6 +12,7 @@ from .postmortems import (
     PostmortemSection,
     PostmortemSettings,
 )
+from .proposals import RotaProposal
 from .services import MaintenanceWindow, Service
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "PostmortemSection",
     "PostmortemSettings",
     "Responder",
+    "RotaProposal",
     "RollupWatermark",
     "Service",
     "TimelineEntry",

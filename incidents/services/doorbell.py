@@ -30,7 +30,17 @@ RECONCILE = "incidents.tasks.page_reconcile"
 SLACK_POST = "incidents.slack.tasks.slack_incident_post"
 SLACK_UPDATE = "incidents.slack.tasks.slack_incident_update"
 SLACK_RESPOND = "incidents.slack.tasks.slack_respond"
-TASKS = (ENGINE, ESCALATE, SEND, RECONCILE, SLACK_POST, SLACK_UPDATE, SLACK_RESPOND)
+ROTA_PROPOSAL_SOLVE = "incidents.tasks.rota_proposal_solve"
+TASKS = (
+    ENGINE,
+    ESCALATE,
+    SEND,
+    RECONCILE,
+    SLACK_POST,
+    SLACK_UPDATE,
+    SLACK_RESPOND,
+    ROTA_PROPOSAL_SOLVE,
+)
 # Never ask the broker to hold a message longer than this: well inside any visibility timeout,
 # so an ETA task is never redelivered early. Later work is left to the sweep.
 MAX_COUNTDOWN = timedelta(seconds=60)
