@@ -15,6 +15,7 @@ from incidents.views import (
     policy_pages,
     postmortem_acts,
     postmortem_pages,
+    proposal_pages,
     service_pages,
     slack,
     twilio,
@@ -79,6 +80,21 @@ urlpatterns = [
         for segment, action in WEB_ACTS.items()
     ],
     path("insights/", insights.insights_page, name="insights"),
+    path(
+        "schedules/<int:schedule_id>/proposals/",
+        proposal_pages.rota_propose,
+        name="rota-propose",
+    ),
+    path(
+        "schedules/<int:schedule_id>/proposals/<int:proposal_id>/",
+        proposal_pages.rota_proposal,
+        name="rota-proposal",
+    ),
+    path(
+        "schedules/<int:schedule_id>/proposals/<int:proposal_id>/apply/",
+        proposal_pages.rota_proposal_apply_web,
+        name="rota-proposal-apply",
+    ),
     path("services/", service_pages.service_list, name="service-list"),
     path("services/new/", service_pages.service_new, name="service-new"),
     path("services/<int:pk>/", service_pages.service_detail, name="service-detail"),
