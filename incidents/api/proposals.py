@@ -5,7 +5,7 @@ rules held, solver figures) and applies it as overrides."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -14,10 +14,10 @@ from incidents.models import RotaProposal
 from incidents.proposals.options import COVERAGES, RULE_BOUNDS, OptionsError
 from incidents.proposals.services import rota_proposal_apply, rota_proposal_create
 from oncall import clock
-from oncall.api.access import ADMIN, require_role
+from oncall.api.access import ADMIN, require_role, teams_with
 from oncall.api.fields import ApiModelSerializer
 from oncall.api.overrides import OverrideSerializer
-from oncall.api.schedule_parts import SchedulePartViewSet
+from oncall.api.schedule_parts import SchedulePartViewSet, schedule_visible
 
 
 class ProposalSerializer(ApiModelSerializer):
@@ -82,7 +82,15 @@ class ProposalViewSet(SchedulePartViewSet):
     serializer_class = ProposalSerializer
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        """Refuse (403) a caller who administers no team before looking for the schedule, so
+        that they learn nothing of which schedules exist; then the schedule's team decides."""
+        # Authenticate, check permissions and throttle once, as SchedulePartViewSet's parent does.
+        super(SchedulePartViewSet, self).initial(request, *args, **kwargs)
+        if not teams_with(request, ADMIN):
+            raise exceptions.PermissionDenied(
+                "You need the admin role in a team to propose rotas for its schedules."
+            )
+        self.schedule = schedule_visible(request, kwargs["schedule_id"])
         require_role(request, self.schedule.team_id, ADMIN, "propose rotas")
 
     @extend_schema(request=ProposalWriteSerializer, responses={202: ProposalSerializer})

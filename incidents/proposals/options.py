@@ -24,7 +24,7 @@ RULE_BOUNDS: dict[str, tuple[type, float, float]] = {
     "max_consecutive_days": (int, 1, 31),
     "avoid_sleep": (bool, 0, 1),
     "past_weight": (float, 0, 1),
-    "time_limit_seconds": (float, 1, 600),
+    "time_limit_seconds": (float, 1, 120),  # a solve holds a worker process this long
     "seed": (int, 0, 2**31 - 1),
     "workers": (int, 1, 16),
 }

@@ -39,7 +39,7 @@ class ProposalForm(forms.Form):
     time_limit_seconds = forms.IntegerField(
         label="Time limit (seconds)",
         min_value=1,
-        max_value=600,
+        max_value=120,
         initial=int(Rules.time_limit_seconds),
         help_text="How long the solver may search; it answers with the best rota found by then.",
     )

@@ -77,6 +77,11 @@ def test_an_admin_asks_reads_and_applies_a_proposal(
         ({"weeks": 1, "start": "next week"}, "start"),
         ({"weeks": 1, "options": {"coverage": "sometimes"}}, "options.coverage"),
         ({"weeks": 1, "options": {"time_limit_seconds": -1}}, "options.time_limit_seconds"),
+        ({"weeks": 1, "options": {"time_limit_seconds": 600}}, "options.time_limit_seconds"),
+        (
+            {"weeks": 1, "options": {"min_shift_hours": 9, "max_shift_hours": 8}},
+            "options.max_shift_hours",
+        ),
         ({"weeks": 1, "options": {"colour": "red"}}, "options.colour"),
     ],
 )
