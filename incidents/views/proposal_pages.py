@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -25,6 +25,7 @@ from oncall.models import Schedule
 from oncall.rota.fair import Rules
 
 POLL_SECONDS = 2
+LATE = timedelta(minutes=2)
 RECENT = 10
 
 
@@ -122,12 +123,16 @@ def _url(proposal: RotaProposal) -> str:
 
 def _result_context(proposal: RotaProposal, schedule: Schedule) -> dict:
     zone = ZoneInfo(schedule.time_zone)
+    limit = proposal.options.get("time_limit_seconds", Rules.time_limit_seconds)
     context = {
         "schedule": schedule,
         "proposal": proposal,
         "zone": zone,
         "poll_seconds": POLL_SECONDS,
         "classes": CLASSES,
+        # Well past its time limit and still solving: no worker has taken it (yet).
+        "late": proposal.status == RotaProposal.Status.SOLVING
+        and clock.now() - proposal.created_at > timedelta(seconds=limit) + LATE,
     }
     result = proposal.result
     if result:

@@ -4,6 +4,8 @@ responder is refused, another team's schedule does not exist."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from incidents.models import RotaProposal
@@ -80,3 +82,13 @@ def test_a_responder_is_refused_and_a_stranger_finds_nothing(client, world):
     assert not RotaProposal.objects.exists()
     _as(client, world.stranger)
     assert client.get(f"/schedules/{world.schedule.pk}/proposals/").status_code == 404
+
+
+def test_a_proposal_no_worker_took_says_so(client, world, frozen_now):
+    _as(client, world.admin)
+    client.post(f"/schedules/{world.schedule.pk}/proposals/", {"weeks": 1, "time_limit_seconds": 3})
+    proposal = RotaProposal.objects.get()
+    url = f"/schedules/{world.schedule.pk}/proposals/{proposal.pk}/"
+    assert "check that it is running" not in client.get(url).content.decode()
+    frozen_now(NOW + timedelta(minutes=10))
+    assert "check that it is running" in client.get(url).content.decode()
