@@ -54,7 +54,8 @@ def run(schedule: str, rules: Rules, note: str = "") -> None:
     for name in CLASSES:
         mine, theirs = getattr(proposal.spread, name), getattr(proposal.baseline_spread, name)
         ratio = f"{mine / theirs:.2f}" if theirs else "-"
-        print(f"   {name + ' hours':<20}{mine:>10.1f}{theirs:>13.1f}{ratio:>8}")
+        label = "on-call hours" if name == "hours" else f"{name} hours"
+        print(f"   {label:<20}{mine:>10.1f}{theirs:>13.1f}{ratio:>8}")
     for sentence in proposal.rules_held:
         print(f"   * {sentence}")
 

@@ -63,7 +63,7 @@ def _required(problem):
     hours = {}
     for need in problem.needs:
         at = problem.since + HOUR * ((need.start - problem.since) // HOUR)
-        while at < need.end and at < problem.until:
+        while need.start < need.end and at < need.end and at < problem.until:
             if at >= problem.since:
                 hours.setdefault(at, set()).update(need.candidates)
             at += HOUR
@@ -233,7 +233,7 @@ def test_follow_the_sun_across_three_zones_gives_nobody_a_night_hour():
     assert proposal.uncovered == ()
     assert all(p.proposed.night == 0 for p in proposal.people)
     assert proposal.spread.night == 0
-    assert "no candidate awake" in proposal.rules_held[2]
+    assert "every required hour had a candidate awake" in proposal.rules_held[2]
 
 
 def test_time_off_is_never_on_call_and_the_others_cover_it():
@@ -406,3 +406,29 @@ def test_malformed_problems_are_refused_naming_the_part_and_impossible_ones_are_
     long = MONDAY + timedelta(hours=30)
     proposal = propose(Problem(MONDAY, long, team, needs_always(team, MONDAY, long), QUICK))
     assert proposal.uncovered and proposal.shifts
+
+
+def test_why_each_rule_held_is_told_with_the_figures_of_the_proposal():
+    until = MONDAY + timedelta(days=3)
+    team = (person(1, label="Ana Souza"), person(2, label="Bruno Lima"), person(3))
+    problem = Problem(MONDAY, until, team, needs_always(team, MONDAY, until), QUICK)
+
+    proposal = propose(problem)
+
+    coverage, time_off, sleep, length, rest, days = proposal.rules_held
+    assert coverage == "Coverage: 72 of 72 required hours are covered."
+    assert time_off == "Time off: nobody has time off in the horizon."
+    mine = {}
+    for shift in proposal.shifts:
+        mine.setdefault(shift.person, []).append(shift)
+    shortest = min(
+        int((after.start - before.end) / HOUR)
+        for shifts in mine.values()
+        for before, after in zip(shifts, shifts[1:], strict=False)
+    )
+    assert rest.startswith(
+        f"Minimum rest 10 h: the shortest rest between two shifts of one person is {shortest} h ("
+    )
+    longest = max(int((s.end - s.start) / HOUR) for s in proposal.shifts)
+    assert f"to {longest} h (" in length and length.startswith("Shift length 4-12 h: shifts run")
+    assert days.startswith("At most 5 consecutive days on call: the longest run is 3 days")

@@ -1,9 +1,24 @@
 """The fair rota generator: who should be on call over the next weeks, fairly, by construction.
 
-Pure: no Django, no clock (the solver's own running time is measured, nothing else). The answer
+Pure: no Django, no clock (only the running time is measured, for the time limit). The answer
 for a Problem is a Proposal: shifts in whole hours, the hours nobody could take and why, and a
 fairness report beside plain round-robin of the same layers. Impossibility never raises; only
 malformed input does (ValueError).
+
+How (each step keeps every hard rule, so each step's answer is a valid proposal):
+
+1. slots.py cuts the horizon into hours: who may take each (the needs' candidates, minus time
+   off, minus sleepers when someone is awake) and what each hour weighs for each person (night,
+   weekend, holiday, on their own wall clock, in quarter hours).
+2. greedy.py walks the hours and hands shifts to the least-burdened person who may start.
+3. improve.py moves or swaps whole shifts while the fairness cost falls (up to 30% of the time
+   limit; deterministic for a seed).
+4. solver.py builds the CP-SAT model, hints it with that answer in full, and searches for the
+   rest of the time limit: hourly x[person, hour], exactly one per required hour or a named
+   uncovered hour at a cost above everything else, shift length, rest and consecutive days as
+   hard constraints, the fairness of every class among people who can share work as the cost.
+5. report.py reads the answer back: shifts, uncovered stretches with reasons, loads against
+   round-robin, and one sentence per hard rule with the proposal's own figures.
 """
 
 from __future__ import annotations
@@ -29,6 +44,8 @@ from .problem import (
 from .report import mean_of, people_of, rules_held, shifts_of, spread_of, uncovered_of
 from .slots import QUARTERS, grid_of
 from .solver import CLASS_WEIGHTS, HOLIDAY_COST, past_of, solve
+
+IMPROVE_SHARE = 0.3  # of the time limit, at most, for the local search before CP-SAT
 
 __all__ = [
     "Layer",
@@ -60,7 +77,8 @@ def propose(problem: Problem) -> Proposal:
     hint = greedy(grid, problem.rules, burden)
     fairness = Fairness(groups, CLASS_WEIGHTS, HOLIDAY_COST)
     totals = _totals(grid, hint, burden)
-    hint = improve(grid, problem.rules, hint, totals, fairness, problem.rules.seed)
+    until = began + IMPROVE_SHARE * problem.rules.time_limit_seconds
+    hint = improve(grid, problem.rules, hint, totals, fairness, problem.rules.seed, until)
     left = problem.rules.time_limit_seconds - (time.perf_counter() - began)
     solution = solve(problem, grid, groups, hint, left)
     shifts = shifts_of(grid, solution.holder, problem)
@@ -80,7 +98,7 @@ def propose(problem: Problem) -> Proposal:
         mean=mean_of([person.proposed for person in people]),
         spread=spread_of([person.proposed for person in people]),
         baseline_spread=spread_of([person.baseline for person in people]),
-        rules_held=rules_held(problem, grid, shifts),
+        rules_held=rules_held(problem, grid, solution.holder, shifts),
         objective=objective,
         bound=bound,
         gap=gap,

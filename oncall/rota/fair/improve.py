@@ -9,6 +9,7 @@ sides and the consecutive-days limit. Deterministic for a given seed.
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -17,6 +18,8 @@ from .problem import Rules
 from .slots import Grid, runs_of
 
 CLASSES = ("hours", "night", "weekend", "holiday")
+ONE_DAY = timedelta(days=1)
+ROUNDS = 40
 
 
 class Fairness:
@@ -42,25 +45,26 @@ class Fairness:
         return cost
 
 
-def improve(grid: Grid, rules: Rules, holder, totals, fairness: Fairness, seed: int, rounds=40):
-    """Return `holder` after fairer shift moves; `totals` (quarter hours, past included) updated."""
+def improve(grid: Grid, rules: Rules, holder, totals, fairness: Fairness, seed: int, until: float):
+    """Return `holder` after fairer shift moves; `totals` (quarter hours, past included) updated.
+
+    Stops when a round over every shift finds no move, after ROUNDS rounds, or once the
+    perf_counter passes `until` (a share of the time limit).
+    """
     shifts = _shifts(holder)
     people = len(grid.weights)
-    mine: list[list[int]] = [[] for _ in range(people)]
-    days = [Counter() for _ in range(people)]
-    for k, (p, a, b) in enumerate(shifts):
-        mine[p].append(k)
-        days[p].update(_dates(grid, p, a, b))
     runs = [{t: run for run in runs_of(grid, p) for t in range(*run)} for p in range(people)]
     generator = random.Random(seed)
-    state = _State(grid, rules, shifts, mine, days, runs, totals)
-    for _ in range(rounds):
+    state = _State(grid, rules, shifts, runs, totals)
+    for _ in range(ROUNDS):
         order = list(range(len(shifts)))
         generator.shuffle(order)
         improved = False
         for k in order:
             improved |= _best_move(state, fairness, k, generator)
-        if not improved:
+            if time.perf_counter() > until:
+                break
+        if not improved or time.perf_counter() > until:
             break
     result = [None] * grid.size
     for p, a, b in state.shifts:
@@ -70,9 +74,24 @@ def improve(grid: Grid, rules: Rules, holder, totals, fairness: Fairness, seed: 
 
 
 class _State:
-    def __init__(self, grid, rules, shifts, mine, days, runs, totals):
+    def __init__(self, grid, rules, shifts, runs, totals):
         self.grid, self.rules, self.shifts = grid, rules, shifts
-        self.mine, self.days, self.runs, self.totals = mine, days, runs, totals
+        self.runs, self.totals = runs, totals
+        self.known: dict[tuple[int, int, int], frozenset[date]] = {}
+        self.mine: list[list[int]] = [[] for _ in grid.weights]
+        self.days = [Counter() for _ in grid.weights]
+        for k, (p, a, b) in enumerate(shifts):
+            self.mine[p].append(k)
+            self.days[p].update(self.dates(p, a, b))
+
+    def dates(self, p: int, a: int, b: int) -> frozenset[date]:
+        """Return the local dates p would be on call on over [a, b)."""
+        found = self.known.get((p, a, b))
+        if found is None:
+            weights = self.grid.weights[p]
+            found = frozenset(day for t in range(a, b) for day in weights.dates[t])
+            self.known[p, a, b] = found
+        return found
 
 
 def _best_move(state: _State, fairness: Fairness, k: int, generator) -> bool:
@@ -136,15 +155,27 @@ def _fits(state: _State, q: int, a: int, b: int, skip) -> bool:
         _, c, d = state.shifts[other]
         if not (d + gap <= a or b + gap <= c):
             return False
-    added = Counter(_dates(grid, q, a, b))
-    present = state.days[q] + added
+    added = state.dates(q, a, b)
+    removed = Counter()
     for other in skip:
         owner, c, d = state.shifts[other]
         if owner == q:
-            present -= Counter(_dates(grid, q, c, d))
-    return _days_ok(
-        {day for day, count in present.items() if count > 0}, rules.max_consecutive_days
-    )
+            removed.update(state.dates(q, c, d))
+    held = state.days[q]
+
+    def on(day) -> bool:
+        return day in added or held[day] - removed[day] > 0
+
+    limit = rules.max_consecutive_days
+    for day in added:
+        run, before, after = 1, day - ONE_DAY, day + ONE_DAY
+        while on(before) and run <= limit:
+            run, before = run + 1, before - ONE_DAY
+        while on(after) and run <= limit:
+            run, after = run + 1, after + ONE_DAY
+        if run > limit:
+            return False
+    return True
 
 
 def _swappable(state: _State, k: int, m: int) -> bool:
@@ -159,8 +190,8 @@ def _move(state: _State, k: int, p: int, q: int) -> None:
     _load(state, q, a, b, +1)
     state.mine[p].remove(k)
     state.mine[q].append(k)
-    state.days[p] -= Counter(_dates(state.grid, p, a, b))
-    state.days[q] += Counter(_dates(state.grid, q, a, b))
+    state.days[p] -= Counter(state.dates(p, a, b))
+    state.days[q] += Counter(state.dates(q, a, b))
     state.shifts[k] = (q, a, b)
 
 
@@ -189,22 +220,3 @@ def _shifts(holder) -> list[tuple[int, int, int]]:
             t += 1
         shifts.append((holder[start], start, t))
     return shifts
-
-
-def _dates(grid: Grid, p: int, a: int, b: int) -> set[date]:
-    found = set()
-    for t in range(a, b):
-        found.update(grid.weights[p].dates[t])
-    return found
-
-
-def _days_ok(days: set[date], limit: int) -> bool:
-    for day in days:
-        if day - timedelta(days=1) in days:
-            continue
-        run = 1
-        while day + timedelta(days=run) in days:
-            run += 1
-        if run > limit:
-            return False
-    return True

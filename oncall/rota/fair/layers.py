@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from oncall.load import Load, load_of
 from oncall.rota import Layer, PersonKey, Rota, Shift, final_shifts, layer_shifts
 
 from .problem import Need, Participant
+
+_LAST = datetime.max.replace(tzinfo=UTC)  # sorts after any interval starting at the same instant
 
 
 def needs_from_layers(
@@ -19,16 +22,13 @@ def needs_from_layers(
     Where several layers are active, the highest (last) wins, as in the rota: that stretch's
     candidates are its participants. Stretches of one winning layer are merged.
     """
-    active = [
-        [(piece.start, piece.end) for piece in layer_shifts(layer, since, until)]
-        for _, layer in layers
-    ]
+    active = [_merged(layer_shifts(layer, since, until)) for _, layer in layers]
     cuts = sorted({instant for pieces in active for piece in pieces for instant in piece})
     needs: list[Need] = []
     for start, end in zip(cuts, cuts[1:], strict=False):
         winner = None
         for index in range(len(layers) - 1, -1, -1):
-            if any(a <= start and end <= b for a, b in active[index]):
+            if _covers(active[index], start, end):
                 winner = index
                 break
         if winner is None:
@@ -69,6 +69,22 @@ def loads_of(shifts: Sequence[Shift], participants: Sequence[Participant]) -> di
         )
         for participant in participants
     }
+
+
+def _merged(pieces: Sequence[Shift]) -> list[tuple[datetime, datetime]]:
+    """Return the instants a layer is active as sorted, disjoint [start, end) intervals."""
+    merged: list[tuple[datetime, datetime]] = []
+    for piece in sorted(pieces, key=lambda piece: piece.start):
+        if merged and piece.start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], piece.end))
+        else:
+            merged.append((piece.start, piece.end))
+    return merged
+
+
+def _covers(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
+    index = bisect_right(intervals, (start, _LAST)) - 1
+    return index >= 0 and intervals[index][0] <= start and end <= intervals[index][1]
 
 
 def _distinct(keys) -> tuple[PersonKey, ...]:

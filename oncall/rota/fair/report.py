@@ -115,7 +115,7 @@ def spread_of(loads: Sequence[Load]) -> Load:
     )
 
 
-def rules_held(problem: Problem, grid: Grid, shifts: Sequence[Shift]) -> tuple[str, ...]:
+def rules_held(problem: Problem, grid: Grid, holder, shifts: Sequence[Shift]) -> tuple[str, ...]:
     """Return one sentence per hard rule, saying why it held, with figures read from `shifts`."""
     rules = problem.rules
     by_key = {participant.key: participant for participant in problem.participants}
@@ -143,27 +143,35 @@ def rules_held(problem: Problem, grid: Grid, shifts: Sequence[Shift]) -> tuple[s
         )
     else:
         sentences.append("Time off: nobody has time off in the horizon.")
-    sentences.append(_sleep_sentence(problem, grid))
+    sentences.append(_sleep_sentence(problem, grid, holder))
     sentences.append(_length_sentence(rules, mine, by_key, problem.until))
     sentences.append(_rest_sentence(rules, mine, by_key))
     sentences.append(_days_sentence(rules, mine, by_key))
     return tuple(sentences)
 
 
-def _sleep_sentence(problem: Problem, grid: Grid) -> str:
+def _sleep_sentence(problem: Problem, grid: Grid, holder: list[int | None]) -> str:
     if not problem.rules.avoid_sleep:
         return "Sleep hours: not protected in this proposal (avoid_sleep is off)."
-    forced = sum(
-        1
+    # Hours where nobody present was awake: only there may a sleeper be on call.
+    forced = [
+        t
         for t in range(grid.size)
         if grid.required[t]
+        and grid.allowed[t]
         and not grid.asleep[t]
-        and any(grid.weights[p].night[t] for p in grid.allowed[t])
-    )
+        and all(grid.weights[p].night[t] for p in grid.allowed[t])
+    ]
+    if not forced:
+        return (
+            "Sleep hours: nobody is on call in their own sleep hours (22:00-08:00 their time); "
+            "every required hour had a candidate awake."
+        )
+    woken = sum(1 for t in forced if holder[t] is not None)
     return (
-        "Sleep hours: nobody is on call in their own sleep hours (22:00-08:00) while another "
-        f"candidate is awake; {forced} required hours have no candidate awake, and only those may "
-        "fall in someone's sleep hours."
+        "Sleep hours: nobody is on call in their own sleep hours (22:00-08:00 their time) while "
+        f"a candidate is awake; {len(forced)} required hours had none awake, and {woken} of "
+        "them are on call in someone's sleep hours (counted as night hours, which are balanced)."
     )
 
 
@@ -179,10 +187,7 @@ def _length_sentence(rules, mine, by_key, until: datetime) -> str:
     below = len(lengths) - len(regular) if regular is not lengths else 0
     tail = ""
     if below:
-        tail = (
-            f"; {below} shorter shift{'s' if below != 1 else ''} take a whole window shorter "
-            "than the minimum, or end at the horizon"
-        )
+        tail = f"; shorter ({below}): a whole window shorter than the minimum, or the horizon's end"
     return (
         f"Shift length {rules.min_shift_hours}-{rules.max_shift_hours} h: shifts run from "
         f"{short} h ({_who_when(by_key[key_short], shift_short.start)}) to {long} h "

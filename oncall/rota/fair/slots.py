@@ -96,6 +96,8 @@ def grid_of(problem: Problem) -> Grid:
 
 
 def _slots_touched(since: datetime, size: int, start: datetime, end: datetime) -> range:
+    if end <= start:
+        return range(0)
     first = floor((start - since) / HOUR)
     last = ceil((end - since) / HOUR)
     return range(max(0, first), min(size, last))

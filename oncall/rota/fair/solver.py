@@ -60,20 +60,22 @@ def solve(problem: Problem, grid: Grid, groups: list[list[int]], hint, seconds: 
     size_of = {p: len(group) for group in groups for p in group}
     largest = max(size_of.values(), default=1)
     x: dict[tuple[int, int], cp_model.IntVar] = {}
-    starts: list[cp_model.IntVar] = []
     costs: list = []
+    hints: list = []  # (variable, value) of the hint, every variable derived from its slots
     for p in range(people):
         runs = runs_of(grid, p)
         for a, b in runs:
             for t in range(a, b):
                 x[p, t] = model.new_bool_var(f"x{p}_{t}")
-        starts += _shift_rules(model, grid, rules, x, p, runs, size_of.get(p, 1), costs)
-        _day_rules(model, grid, rules, x, p, runs)
+                hints.append((x[p, t], int(hint[t] == p)))
+        _shift_rules(model, grid, rules, x, p, runs, size_of.get(p, 1), costs, (hint, hints))
+        _day_rules(model, grid, rules, x, p, runs, (hint, hints))
     uncovered = {}
     for t in range(grid.size):
         takers = [x[p, t] for p in grid.allowed[t]]
         if takers:
             uncovered[t] = model.new_bool_var(f"u{t}")
+            hints.append((uncovered[t], int(hint[t] is None)))
             model.add(sum(takers) + uncovered[t] == 1)
     unit = UNCOVERED_COST * largest * QUARTERS
     costs += [unit * u for u in uncovered.values()]
@@ -83,9 +85,10 @@ def solve(problem: Problem, grid: Grid, groups: list[list[int]], hint, seconds: 
             costs.append(HOLIDAY_COST * size_of.get(p, 1) * given * var)
     for group in groups:
         if len(group) > 1:
-            costs += _fairness(model, problem, grid, x, group)
+            costs += _fairness(model, problem, grid, x, group, (hint, hints))
     model.minimize(sum(costs))
-    _complete_hint(model, x, uncovered, hint)
+    model.proto.solution_hint.vars.extend(var.index for var, _ in hints)
+    model.proto.solution_hint.values.extend(value for _, value in hints)
     solver = cp_model.CpSolver()
     left = seconds - (time.perf_counter() - began)
     solver.parameters.max_time_in_seconds = max(MIN_SEARCH_SHARE * rules.time_limit_seconds, left)
@@ -110,39 +113,20 @@ def solve(problem: Problem, grid: Grid, groups: list[list[int]], hint, seconds: 
     return Solution(status, holder, solver.objective_value, bound)
 
 
-def _complete_hint(model, x, uncovered, hint) -> None:
-    """Hint every variable: the greedy's slots, and the rest derived from them by the model.
+def _shift_rules(model, grid: Grid, rules, x, p: int, runs, weight: int, costs: list, hinting):
+    """Add person p's shift length and rest rules, and the cost of their shift starts.
 
-    CP-SAT starts from a complete feasible hint at once; from the slots alone it often finds
-    nothing better than leaving everything uncovered within a short time limit.
+    Rest needs no end variables: a shift may start at t only if p holds none of the
+    min_rest_hours slots before t (the one before t included, so the start is a real one).
     """
-    for (p, t), var in x.items():
-        model.add_hint(var, 1 if hint[t] == p else 0)
-    for t, var in uncovered.items():
-        model.add_hint(var, 1 if hint[t] is None else 0)
-    derive = cp_model.CpSolver()
-    derive.parameters.fix_variables_to_their_hinted_value = True
-    derive.parameters.max_time_in_seconds = 30.0
-    derive.parameters.num_workers = 1
-    derive.parameters.cp_model_probing_level = 0
-    if derive.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return  # the slots' hint stays; the search then starts from it as best it can
-    values = list(derive.response_proto.solution)
-    model.clear_hints()
-    for index, value in enumerate(values):
-        model.add_hint(model.get_int_var_from_proto_index(index), value)
-
-
-def _shift_rules(model, grid: Grid, rules, x, p: int, runs, weight: int, costs: list) -> list:
-    """Add person p's shift length and rest rules; return their shift-start literals."""
+    hint, hints = hinting
     minimum, maximum, rest = rules.min_shift_hours, rules.max_shift_hours, rules.min_rest_hours
-    start_at, end_at = {}, {}
+    start_at = {}
     for a, b in runs:
         if b - a < minimum:  # a stretch shorter than a shift: whole or nothing
             for t in range(a + 1, b):
                 model.add(x[p, t] == x[p, a])
             start_at[a] = x[p, a]
-            end_at[b] = x[p, a]
             continue
         for t in range(a, b):
             if t == a:
@@ -150,9 +134,7 @@ def _shift_rules(model, grid: Grid, rules, x, p: int, runs, weight: int, costs: 
             else:
                 start = model.new_bool_var(f"s{p}_{t}")
                 model.add(start >= x[p, t] - x[p, t - 1])
-                end = model.new_bool_var(f"e{p}_{t}")
-                model.add(end >= x[p, t - 1] - x[p, t])
-                end_at[t] = end
+                hints.append((start, int(hint[t] == p != hint[t - 1])))
             start_at[t] = start
             if t + minimum <= b:
                 last = t + minimum
@@ -161,26 +143,30 @@ def _shift_rules(model, grid: Grid, rules, x, p: int, runs, weight: int, costs: 
             else:
                 model.add(start == 0)
                 continue
-            model.add_bool_and([x[p, k] for k in range(t + 1, last)]).only_enforce_if(start)
-        end_at[b] = x[p, b - 1]
+            if last > t + 1:
+                model.add_bool_and([x[p, k] for k in range(t + 1, last)]).only_enforce_if(start)
         for t in range(a, b - maximum):
-            model.add(sum(x[p, k] for k in range(t, t + maximum + 1)) <= maximum)
+            window = [x[p, k] for k in range(t, t + maximum + 1)]
+            model.add(cp_model.LinearExpr.sum(window) <= maximum)
+    free = {k: x[p, k].Not() for a, b in runs for k in range(a, b)}
     for t, start in start_at.items():
-        ends = [end_at[k] for k in range(max(0, t - rest + 1), t) if k in end_at]
-        if ends:
-            model.add(sum(ends) + start <= 1)
+        before = [free[k] for k in range(max(0, t - rest), t) if k in free]
+        if before:
+            model.add_bool_and(before).only_enforce_if(start)
     costs += [HANDOFF_COST * weight * start for start in start_at.values()]
-    return list(start_at.values())
 
 
-def _day_rules(model, grid: Grid, rules, x, p: int, runs) -> None:
+def _day_rules(model, grid: Grid, rules, x, p: int, runs, hinting) -> None:
     """Add person p's limit on consecutive local dates with any hour on call."""
+    hint, hints = hinting
+    held = {day for t, q in enumerate(hint) if q == p for day in grid.weights[p].dates[t]}
     on_day = {}
     for a, b in runs:
         for t in range(a, b):
             for day in grid.weights[p].dates[t]:
                 if day not in on_day:
                     on_day[day] = model.new_bool_var(f"d{p}_{day.isoformat()}")
+                    hints.append((on_day[day], int(day in held)))
                 model.add_implication(x[p, t], on_day[day])
     if not on_day:
         return
@@ -196,38 +182,42 @@ def _day_rules(model, grid: Grid, rules, x, p: int, runs) -> None:
             model.add(sum(present) <= limit)
 
 
-def _fairness(model, problem: Problem, grid: Grid, x, group: list[int]) -> list:
+def _fairness(model, problem: Problem, grid: Grid, x, group: list[int], hinting) -> list:
     """Return the weighted unfairness of `group`, per class, as cost terms."""
+    hint, hints = hinting
     n = len(group)
     rules = problem.rules
     terms = []
     for name, weight in CLASS_WEIGHTS.items():
-        totals, bounds = [], []
+        totals, bounds, values = [], [], []
         for p in group:
             past = past_of(problem.participants[p])[name]
             constant = round(QUARTERS * rules.past_weight * past)
-            present = [(x[p, t], c) for t, c in _coefficients(grid, p, name) if (p, t) in x]
+            present = [(t, c) for t, c in _coefficients(grid, p, name) if (p, t) in x]
             top = constant + sum(c for _, c in present)
             bounds.append((min(constant, 0), max(top, 0)))
             total = model.new_int_var(*bounds[-1], f"{name}{p}")
             model.add(
                 total
                 == cp_model.LinearExpr.weighted_sum(
-                    [v for v, _ in present], [c for _, c in present]
+                    [x[p, t] for t, _ in present], [c for _, c in present]
                 )
                 + constant
             )
             totals.append(total)
+            values.append(constant + sum(c for t, c in present if hint[t] == p))
+            hints.append((total, values[-1]))
         low = min(lo for lo, _ in bounds)
         high = max(hi for _, hi in bounds)
         everyone = model.new_int_var(n * low, n * high, f"sum{name}{group[0]}")
         model.add(everyone == sum(totals))
-        for total in totals:
+        hints.append((everyone, sum(values)))
+        for total, value in zip(totals, values, strict=True):
             deviation = model.new_int_var(0, n * (high - low), f"dev{total.name}")
-            # Two inequalities, not an equality: the minimisation makes them tight, and the
-            # linear relaxation reads them directly (a bound instead of none in the time limit).
+            # Two inequalities rather than an equality: the minimisation makes them tight.
             model.add(deviation >= n * total - everyone)
             model.add(deviation >= everyone - n * total)
+            hints.append((deviation, abs(n * value - sum(values))))
             terms.append(weight * deviation)
         most = model.new_int_var(low, high, f"max{name}{group[0]}")
         least = model.new_int_var(low, high, f"min{name}{group[0]}")
@@ -236,6 +226,7 @@ def _fairness(model, problem: Problem, grid: Grid, x, group: list[int]) -> list:
             model.add(least <= total)
         spread = model.new_int_var(0, high - low, f"spread{name}{group[0]}")
         model.add(spread >= most - least)
+        hints += [(most, max(values)), (least, min(values)), (spread, max(values) - min(values))]
         terms.append(weight * n * spread)
     return terms
 
