@@ -120,9 +120,9 @@ def measure(label: str) -> None:
             flush=True,
         )
         for kind in CLASSES:
-            label = f"{LABELS[kind]} hours:"
+            title = f"{LABELS[kind]} hours:"
             print(
-                f"  spread of {label:15} proposal {getattr(made.spread, kind):6.1f}, "
+                f"  spread of {title:15} proposal {getattr(made.spread, kind):6.1f}, "
                 f"round-robin {getattr(made.baseline_spread, kind):6.1f}",
                 flush=True,
             )
