@@ -23,6 +23,7 @@ from incidents.models import (
     RestNotice,
     RestOffer,
     RollupWatermark,
+    RotaProposal,
     Service,
     TimelineEntry,
 )
@@ -271,3 +272,20 @@ class RestOfferAdmin(RestRecordAdmin):
 @admin.register(RestNotice)
 class RestNoticeAdmin(RestRecordAdmin):
     list_display = ["night", "person", "team", "nights_woken", "manager", "sent_at"]
+
+
+@admin.register(RotaProposal)
+class RotaProposalAdmin(admin.ModelAdmin):
+    """Read-only: a proposal is asked and applied on its schedule's page, the API or the
+    command (its overrides are audited there); deleting an old one is allowed."""
+
+    list_display = ["schedule", "since", "until", "status", "created_by", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["schedule", "created_by"]
+    readonly_fields = [f.name for f in RotaProposal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

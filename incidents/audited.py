@@ -18,6 +18,7 @@ from incidents.models import (
     PostmortemReviewer,
     PostmortemSection,
     PostmortemSettings,
+    RotaProposal,
     Service,
 )
 from oncall.audit import audit_register
@@ -43,3 +44,5 @@ def connect() -> None:
     audit_register(PostmortemReviewer, team="postmortem__team")
     audit_register(ActionItem, team="postmortem__team", exclude=["updated_at"])
     audit_register(PostmortemSettings, team="team")
+    # A proposal's answer is derived and large: recorded are who asked what, and its status.
+    audit_register(RotaProposal, team="schedule__team")

@@ -6,6 +6,7 @@ import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack task
 from incidents import postmortem_reminders
 from incidents.insights import rollup
 from incidents.rest import protection
+from incidents.proposals import services as proposals
 from incidents.services import engine, pages
 from oncall import clock
 
@@ -53,3 +54,8 @@ def rest_protection_check(person_id: int) -> None:
 @shared_task(ignore_result=True)
 def rest_protection_sweep() -> None:
     protection.rest_protection_sweep(now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def rota_proposal_solve(proposal_id: int) -> None:
+    proposals.rota_proposal_solve(proposal_id=proposal_id, now=clock.now())

@@ -9,7 +9,9 @@ from incidents.api.integrations import IntegrationViewSet
 from incidents.api.policies import EscalationPolicyViewSet
 from incidents.api.postmortem_timeline import PostmortemEntryViewSet
 from incidents.api.postmortems import PostmortemViewSet
+from incidents.api.proposals import ProposalViewSet
 from incidents.api.services import MaintenanceWindowViewSet, ServiceViewSet
+from oncall.api.schedule_parts import ID_PATTERN
 
 router = SimpleRouter()
 router.register("incidents", IncidentViewSet, basename="api-incident")
@@ -26,6 +28,9 @@ router.register(
 router.register("action-items", ActionItemViewSet, basename="api-action-item")
 router.register(
     "postmortem-settings", PostmortemSettingsViewSet, basename="api-postmortem-settings"
+)
+router.register(
+    rf"schedules/(?P<schedule_id>{ID_PATTERN})/proposals", ProposalViewSet, basename="api-proposal"
 )
 
 urlpatterns = [

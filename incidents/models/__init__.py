@@ -13,6 +13,7 @@ from .postmortems import (
     PostmortemSettings,
 )
 from .rest import RestNotice, RestOffer
+from .proposals import RotaProposal
 from .services import MaintenanceWindow, Service
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Responder",
     "RestNotice",
     "RestOffer",
+    "RotaProposal",
     "RollupWatermark",
     "Service",
     "TimelineEntry",

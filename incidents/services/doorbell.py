@@ -31,7 +31,18 @@ SLACK_POST = "incidents.slack.tasks.slack_incident_post"
 SLACK_UPDATE = "incidents.slack.tasks.slack_incident_update"
 SLACK_RESPOND = "incidents.slack.tasks.slack_respond"
 REST_CHECK = "incidents.tasks.rest_protection_check"
-TASKS = (ENGINE, ESCALATE, SEND, RECONCILE, SLACK_POST, SLACK_UPDATE, SLACK_RESPOND, REST_CHECK)
+ROTA_PROPOSAL_SOLVE = "incidents.tasks.rota_proposal_solve"
+TASKS = (
+    ENGINE,
+    ESCALATE,
+    SEND,
+    RECONCILE,
+    SLACK_POST,
+    SLACK_UPDATE,
+    SLACK_RESPOND,
+    REST_CHECK,
+    ROTA_PROPOSAL_SOLVE,
+)
 # Never ask the broker to hold a message longer than this: well inside any visibility timeout,
 # so an ETA task is never redelivered early. Later work is left to the sweep.
 MAX_COUNTDOWN = timedelta(seconds=60)

@@ -86,6 +86,12 @@ def _patch(serializer_class):
     return Patch
 
 
+def schedule_visible(request, schedule_id) -> Schedule:
+    """Return the schedule if the request holds a role in its team, else raise 404."""
+    visible = Schedule.objects.filter(team__in=teams_with(request, VIEWER))
+    return get_object_or_404(visible, pk=schedule_id)
+
+
 class SchedulePartViewSet(TeamScopedReadOnlyViewSet):
     """A resource under /schedules/{schedule_id}/: another team's schedule, and so its parts,
     are not found (404), exactly as a missing one."""
@@ -99,8 +105,7 @@ class SchedulePartViewSet(TeamScopedReadOnlyViewSet):
         """Find the schedule in the URL before anything else: 404 if the caller may not see it,
         whatever the method (a list of another team's layers does not exist either)."""
         super().initial(request, *args, **kwargs)
-        visible = Schedule.objects.filter(team__in=teams_with(request, VIEWER))
-        self.schedule = get_object_or_404(visible, pk=kwargs["schedule_id"])
+        self.schedule = schedule_visible(request, kwargs["schedule_id"])
 
     def get_queryset(self):
         return super().get_queryset().filter(schedule_id=self.kwargs["schedule_id"])

@@ -16,6 +16,7 @@ from incidents.models import (
     MaintenanceWindow,
     Postmortem,
     PostmortemEntry,
+    RotaProposal,
     Service,
 )
 from incidents.services.postmortems import action_item_create, entry_add, postmortem_start
@@ -81,6 +82,9 @@ def objects_of(world) -> dict:
         ),
         ActionItem: action_item_create(
             postmortem=postmortem, by=person, now=T0, title=f"{world.team.slug} runbook"
+        ),
+        RotaProposal: RotaProposal.objects.create(
+            schedule=world.schedule, since=T0, until=T0 + timedelta(days=7), created_at=T0
         ),
     }
 
