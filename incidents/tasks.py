@@ -5,8 +5,8 @@ from celery import shared_task
 import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
 from incidents import postmortem_reminders
 from incidents.insights import rollup
-from incidents.rest import protection
 from incidents.proposals import services as proposals
+from incidents.rest import protection
 from incidents.services import engine, pages
 from oncall import clock
 

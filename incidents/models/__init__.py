@@ -12,8 +12,8 @@ from .postmortems import (
     PostmortemSection,
     PostmortemSettings,
 )
-from .rest import RestNotice, RestOffer
 from .proposals import RotaProposal
+from .rest import RestNotice, RestOffer
 from .services import MaintenanceWindow, Service
 
 __all__ = [
