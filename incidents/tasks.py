@@ -59,3 +59,8 @@ def rest_protection_sweep() -> None:
 @shared_task(ignore_result=True)
 def rota_proposal_solve(proposal_id: int) -> None:
     proposals.rota_proposal_solve(proposal_id=proposal_id, now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def rota_proposals_resume() -> None:
+    proposals.rota_proposals_resume(now=clock.now())

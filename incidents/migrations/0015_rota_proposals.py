@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
                 ('options', models.JSONField(blank=True, default=dict)),
                 ('result', models.JSONField(blank=True, editable=False, null=True)),
                 ('error', models.CharField(blank=True, max_length=500)),
+                ('lease_until', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('attempts', models.PositiveSmallIntegerField(default=0, editable=False)),
                 ('created_at', models.DateTimeField()),
                 ('solved_at', models.DateTimeField(blank=True, null=True)),
                 ('applied_at', models.DateTimeField(blank=True, null=True)),

@@ -24,6 +24,10 @@ class RotaProposal(models.Model):
     # The answer is big and derived: the audit log records the status moving, not the answer.
     result = models.JSONField(null=True, blank=True, editable=False)
     error = models.CharField(max_length=500, blank=True)
+    # Solving: the worker that claimed it holds it until `lease_until` (its time limit and a
+    # margin); the sweep rings again for one whose ring was lost or whose worker died.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 
 from incidents.models import RotaProposal
 from incidents.proposals.diff import overrides_needed
@@ -25,6 +26,12 @@ from oncall.services import OverrideSpec, overrides_create
 log = logging.getLogger(__name__)
 
 REASON = "Fair rota proposal"
+# A solve holds its proposal for its time limit and this margin (gathering, saving); past
+# that, the worker is taken as gone and the sweep rings again, at most MAX_ATTEMPTS times.
+LEASE_MARGIN = timedelta(seconds=60)
+MAX_ATTEMPTS = 3
+# A proposal asked this long ago with no worker on it yet has had its ring lost.
+RING_LOST_AFTER = timedelta(seconds=60)
 
 
 def proposal_make(*, schedule: Schedule, options: Options, now: datetime) -> fair.Proposal:
@@ -91,8 +98,9 @@ def _queue(proposal_id: int) -> None:
 
 
 def rota_proposal_solve(*, proposal_id: int, now: datetime) -> RotaProposal | None:
-    """Solve a proposal still solving (a repeated message does nothing): its answer, or why
-    it failed. Reads the load up to `now`; holds no transaction while the solver runs."""
+    """Solve a proposal still solving that no other worker holds (a repeated message does
+    nothing): its answer, or why it failed. Reads the load up to `now`; holds no transaction
+    while the solver runs."""
     proposal = (
         RotaProposal.objects.select_related("schedule")
         .filter(pk=proposal_id, status=RotaProposal.Status.SOLVING)
@@ -100,9 +108,30 @@ def rota_proposal_solve(*, proposal_id: int, now: datetime) -> RotaProposal | No
     )
     if proposal is None:
         return None
-    options = options_parse(proposal.options)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    if proposal.attempts >= MAX_ATTEMPTS:
+        RotaProposal.objects.filter(
+            free, pk=proposal_id, status=RotaProposal.Status.SOLVING
+        ).update(
+            status=RotaProposal.Status.FAILED,
+            error=f"The worker stopped {MAX_ATTEMPTS} times while solving it; ask again.",
+            solved_at=now,
+        )
+        return None
     try:
-        made = proposal_make(schedule=proposal.schedule, options=options, now=now)
+        options = options_parse(proposal.options)
+        lease = now + timedelta(seconds=options.rules.time_limit_seconds) + LEASE_MARGIN
+    except Exception:  # noqa: BLE001 - recorded below, as any failure to solve
+        lease = now + LEASE_MARGIN
+    claimed = RotaProposal.objects.filter(
+        free, pk=proposal_id, status=RotaProposal.Status.SOLVING
+    ).update(lease_until=lease, attempts=F("attempts") + 1)
+    if not claimed:
+        return None  # another worker holds it
+    try:
+        made = proposal_make(
+            schedule=proposal.schedule, options=options_parse(proposal.options), now=now
+        )
     except Exception as error:  # noqa: BLE001 - recorded on the proposal, and logged
         log.exception("rota proposal %s failed", proposal_id)
         RotaProposal.objects.filter(pk=proposal_id, status=RotaProposal.Status.SOLVING).update(
@@ -110,11 +139,23 @@ def rota_proposal_solve(*, proposal_id: int, now: datetime) -> RotaProposal | No
         )
         proposal.refresh_from_db()
         return proposal
-    proposal.result = proposal_json(made)
-    proposal.status = RotaProposal.Status.PROPOSED
-    proposal.solved_at = now
-    proposal.save(update_fields=["result", "status", "solved_at"])
+    RotaProposal.objects.filter(pk=proposal_id, status=RotaProposal.Status.SOLVING).update(
+        result=proposal_json(made), status=RotaProposal.Status.PROPOSED, solved_at=now
+    )
+    proposal.refresh_from_db()
     return proposal
+
+
+def rota_proposals_resume(*, now: datetime) -> list[int]:
+    """Ring again for every proposal still solving whose ring was lost or whose worker is
+    gone (its lease ran out); return their ids. Safe to run twice: the solve claims."""
+    stalled = RotaProposal.objects.filter(status=RotaProposal.Status.SOLVING).filter(
+        Q(lease_until__isnull=True, created_at__lte=now - RING_LOST_AFTER) | Q(lease_until__lte=now)
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    for proposal_id in ids:
+        _queue(proposal_id)
+    return ids
 
 
 @transaction.atomic

@@ -52,4 +52,10 @@ SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 15 * 60},
     },
+    # Fair rota proposals still solving whose ring was lost or whose worker died: ring again.
+    "rota-proposals-resume": {
+        "task": "incidents.tasks.rota_proposals_resume",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
 }

@@ -21,6 +21,7 @@ from incidents.proposals.services import (
     rota_proposal_apply,
     rota_proposal_create,
     rota_proposal_solve,
+    rota_proposals_resume,
 )
 from oncall.models import AuditEntry, CoverRequest, Override, Schedule, TimeOff
 from oncall.rota import Shift
@@ -306,6 +307,58 @@ def test_a_proposal_that_cannot_be_made_says_why(world, queued, monkeypatch):
     failed = rota_proposal_solve(proposal_id=asked.pk, now=NOW)
     assert failed.status == RotaProposal.Status.FAILED
     assert failed.error == "the solver broke"
+
+
+def test_a_proposal_held_by_a_worker_is_not_solved_twice(world, queued, monkeypatch):
+    asked = rota_proposal_create(
+        schedule=world.schedule, raw_options={"weeks": 1, "time_limit_seconds": 5}, now=NOW
+    )
+    solves = []
+
+    def second_message_arrives(**kwargs):
+        # While this worker solves, the same message reaches another worker: it must not
+        # start a second solve of the same proposal.
+        solves.append(kwargs)
+        assert rota_proposal_solve(proposal_id=asked.pk, now=NOW + timedelta(seconds=1)) is None
+        return real(**kwargs)
+
+    real = services.proposal_make
+    monkeypatch.setattr(services, "proposal_make", second_message_arrives)
+    solved = rota_proposal_solve(proposal_id=asked.pk, now=NOW)
+    assert solved.status == RotaProposal.Status.PROPOSED
+    assert len(solves) == 1
+    assert solved.attempts == 1
+
+
+def test_the_sweep_rings_again_for_a_lost_ring_or_a_dead_worker(world, queued):
+    asked = rota_proposal_create(
+        schedule=world.schedule, raw_options={"weeks": 1, "time_limit_seconds": 5}, now=NOW
+    )
+    queued.clear()
+    # Just asked: its ring may still be on its way.
+    assert rota_proposals_resume(now=NOW + timedelta(seconds=30)) == []
+    # A minute on and no worker took it: the ring was lost.
+    assert rota_proposals_resume(now=NOW + timedelta(seconds=61)) == [asked.pk]
+    assert queued == [asked.pk]
+    # A worker takes it, then dies mid-solve: while its lease runs nobody rings.
+    RotaProposal.objects.filter(pk=asked.pk).update(
+        lease_until=NOW + timedelta(seconds=65), attempts=1
+    )
+    assert rota_proposals_resume(now=NOW + timedelta(seconds=64)) == []
+    assert rota_proposals_resume(now=NOW + timedelta(seconds=66)) == [asked.pk]
+    # Solved by the next worker, it is left alone.
+    solved = rota_proposal_solve(proposal_id=asked.pk, now=NOW + timedelta(seconds=67))
+    assert solved.status == RotaProposal.Status.PROPOSED
+    assert rota_proposals_resume(now=NOW + timedelta(hours=1)) == []
+
+
+def test_a_proposal_whose_worker_keeps_dying_fails_saying_so(world, queued):
+    asked = rota_proposal_create(schedule=world.schedule, raw_options={"weeks": 1}, now=NOW)
+    RotaProposal.objects.filter(pk=asked.pk).update(lease_until=NOW, attempts=3)
+    assert rota_proposal_solve(proposal_id=asked.pk, now=NOW + timedelta(seconds=1)) is None
+    asked.refresh_from_db()
+    assert asked.status == RotaProposal.Status.FAILED
+    assert "stopped 3 times" in asked.error
 
 
 def test_bad_options_store_nothing(world, queued, django_capture_on_commit_callbacks):
