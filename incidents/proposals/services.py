@@ -118,14 +118,15 @@ def rota_proposal_solve(*, proposal_id: int, now: datetime) -> RotaProposal | No
             solved_at=now,
         )
         return None
-    try:
-        options = options_parse(proposal.options)
-        lease = now + timedelta(seconds=options.rules.time_limit_seconds) + LEASE_MARGIN
-    except Exception:  # noqa: BLE001 - recorded below, as any failure to solve
-        lease = now + LEASE_MARGIN
+    # The options were checked when the proposal was asked; only the rules that differ from
+    # the defaults are stored.
+    seconds = proposal.options.get("time_limit_seconds") or fair.Rules.time_limit_seconds
     claimed = RotaProposal.objects.filter(
         free, pk=proposal_id, status=RotaProposal.Status.SOLVING
-    ).update(lease_until=lease, attempts=F("attempts") + 1)
+    ).update(
+        lease_until=now + timedelta(seconds=float(seconds)) + LEASE_MARGIN,
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return None  # another worker holds it
     try:
