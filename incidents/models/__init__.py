@@ -1,3 +1,4 @@
+from .big_events import Event, TestPage
 from .incidents import Alert, Incident, Responder, TimelineEntry
 from .insights import InsightBucket, NoiseDay, RollupWatermark
 from .integrations import Integration
@@ -13,10 +14,16 @@ from .postmortems import (
     PostmortemSettings,
 )
 from .proposals import RotaProposal
+from .rehearsals import Rehearsal
 from .rest import RestNotice, RestOffer
 from .services import MaintenanceWindow, Service
+from .tallies import Tally
 
 __all__ = [
+    "TestPage",
+    "Tally",
+    "Rehearsal",
+    "Event",
     "ActionItem",
     "Alert",
     "EmailLinkKey",

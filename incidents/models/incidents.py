@@ -15,6 +15,13 @@ class Incident(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RESOLVED = "resolved", "Resolved"
 
+    class Kind(models.TextChoices):
+        REAL = "real", "Real"
+        # Opened by a rehearsal (manage.py rehearse): pages go to the rehearsal channel.
+        REHEARSAL = "rehearsal", "Rehearsal"
+        # A test page to one person before an event: real channels, no escalation.
+        TEST = "test", "Test page"
+
     OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="incidents")
@@ -27,7 +34,11 @@ class Incident(models.Model):
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
     urgency = models.CharField(max_length=4, choices=Urgency.choices, default=Urgency.HIGH)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.TRIGGERED)
+    # Only real incidents count in insights, fatigue, rest protection and past load.
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REAL)
     created_at = models.DateTimeField()
+    # When its first page left for its channel: alert to first page, for /metrics and rehearsals.
+    first_paged_at = models.DateTimeField(null=True, blank=True, editable=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

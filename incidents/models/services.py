@@ -43,6 +43,11 @@ class Service(models.Model):
         help_text="Slack channel id (C0123ABCD) where each incident is posted with its buttons "
         "when its first step fires, and updated when acknowledged or resolved. Invite the app.",
     )
+    # A rehearsal service is the twin of a real one (same team and policy): what a rehearsal
+    # drives alerts into; its incidents are of kind "rehearsal" and reach no one.
+    rehearsal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="rehearsal_twins"
+    )
     # A service deleted while incidents name it is archived instead, keeping their history: no
     # integration, no policy, no new incident (incidents.services.service_admin).
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)

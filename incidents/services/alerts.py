@@ -47,6 +47,7 @@ def _incident_row(service: Service, key: str, event: AlertEvent, now: datetime) 
         source_url=event.source_url[:1000],
         severity=event.severity,
         urgency=service.urgency_for(event.severity),
+        kind=Incident.Kind.REHEARSAL if service.rehearsal_of_id else Incident.Kind.REAL,
         created_at=now,
         auto_resolve_at=now + timedelta(minutes=timeout) if timeout else None,
         # Due now and rung on commit (ring_engine): the first step fires within the second. The

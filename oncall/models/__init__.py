@@ -4,7 +4,7 @@ from .feeds import CalendarFeed
 from .handoffs import HandoffSummary
 from .heartbeats import Heartbeat
 from .notices import ShiftNotice
-from .pacing import SendPace
+from .pacing import RehearsalSend, RehearsalTurn, SendPace
 from .people import ContactMethod, Membership, NotificationRule, Person, Team
 from .replays import SignedRequest
 from .schedules import Layer, LayerMember, LayerRestriction, Override, Schedule
@@ -26,6 +26,8 @@ __all__ = [
     "NotificationRule",
     "Override",
     "Person",
+    "RehearsalSend",
+    "RehearsalTurn",
     "Schedule",
     "SendPace",
     "SignedRequest",

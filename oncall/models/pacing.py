@@ -17,3 +17,37 @@ class SendPace(models.Model):
 
     def __str__(self):
         return f"{self.sender} free at {self.free_at:%Y-%m-%d %H:%M:%S.%f}"
+
+
+class RehearsalTurn(models.Model):
+    """A contact method's turns as a rehearsal sees them (its one text a minute, three calls in
+    15 minutes): kept apart from ContactMethod's own, so a rehearsal never delays or bundles a
+    real page."""
+
+    contact_method = models.OneToOneField(
+        "oncall.ContactMethod", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    quiet_until = models.DateTimeField(null=True, blank=True)
+    calls_at = models.CharField(max_length=120, blank=True, default="")
+
+    def __str__(self):
+        return f"rehearsal turns of {self.contact_method_id}"
+
+
+class RehearsalSend(models.Model):
+    """What the rehearsal channel 'sent': it reaches no one, and this row is its provider's
+    record (looked up by reference when a send's outcome is unknown)."""
+
+    reference = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=8)
+    address = models.CharField(max_length=255)
+    # The references of the other pages a bundled text or call carried.
+    also = models.JSONField(default=list, blank=True)
+    provider_id = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at"], name="rehearsal_send_at")]
+
+    def __str__(self):
+        return f"rehearsal {self.kind} to {self.address} at {self.sent_at:%H:%M:%S}"
