@@ -29,7 +29,7 @@ def _url(world, pk=None, tail=""):
 
 
 def _ask(client, world, body=None, capture=None):
-    body = body if body is not None else {"weeks": 1, "options": {"time_limit_seconds": 3}}
+    body = body if body is not None else {"weeks": 1, "options": {"time_limit_seconds": 1}}
     with capture(execute=True):
         return client.post(_url(world), body, format="json")
 
@@ -53,7 +53,7 @@ def test_an_admin_asks_reads_and_applies_a_proposal(
     result = read["result"]
     assert {p["name"] for p in result["people"]} == {"red responder", "red admin"}
     assert set(result["solver"]) >= {"status", "gap", "bound", "wall_seconds", "time_limit_seconds"}
-    assert result["solver"]["time_limit_seconds"] == 3
+    assert result["solver"]["time_limit_seconds"] == 1
     assert result["shifts"] and "rules_held" in result and "uncovered" in result
     assert set(result["people"][0]["proposed"]) == {"hours", "night", "weekend", "holiday"}
 

@@ -22,7 +22,11 @@ from oncall.demo import PASSWORD
 from tests.incidents.conftest import make_integration
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "static" / "readme"
+# The README's screenshots; CI writes them elsewhere (PLANTAO_SHOTS_DIR) so runs side by side
+# never write the same file.
+SHOTS = Path(
+    os.environ.get("PLANTAO_SHOTS_DIR") or Path(__file__).resolve().parents[2] / "static" / "readme"
+)
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 SERIOUS = {"serious", "critical"}
 

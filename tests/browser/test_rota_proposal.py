@@ -43,7 +43,7 @@ def test_the_admin_proposes_reads_and_applies_a_fair_rota(browser, live_server, 
     assert serious_violations(page) == [], width
 
     page.get_by_label("Weeks").fill("1")
-    page.get_by_label("Time limit (seconds)").fill("3")
+    page.get_by_label("Time limit (seconds)").fill("1")
     page.get_by_role("button", name="Propose").click()
     expect(page.get_by_role("heading", name="Fair rota proposal", level=1)).to_be_visible()
     table = page.get_by_role("table", name="Hours per person: proposal / round-robin")

@@ -41,7 +41,7 @@ def test_a_fair_secondary_spreads_nights_weekends_and_holidays_half_as_much(caps
     team = demo_load()
     seed_pages(team, now=NOW, count=PAGES)
     secondary = Schedule.objects.get(name="Secondary")
-    options = options_parse({"weeks": WEEKS, "start": "2027-01-11", "time_limit_seconds": 20})
+    options = options_parse({"weeks": WEEKS, "start": "2027-01-11", "time_limit_seconds": 4})
 
     made = proposal_make(schedule=secondary, options=options, now=NOW)
 
