@@ -51,6 +51,7 @@ OUTCOMES = (
 )
 INTEGRATIONS = tuple(Integration.Kind.values)
 RETIRED = "retired"  # the rows of processes long gone, folded into one (tallies_compact)
+COMPACT_BATCH = 5_000
 
 
 def le_label(edge: float) -> str:
@@ -252,25 +253,29 @@ def tallies_compact(*, now: datetime, idle: timedelta = timedelta(days=1)) -> in
 
     The sums the scrape reads do not change. A process silent that long that writes again
     starts a new row with what it adds: its counts are additive, so nothing is counted twice.
+    Done COMPACT_BATCH rows a transaction, each row locked while it is folded.
     """
-    with transaction.atomic():
-        old = list(
-            Tally.objects.select_for_update()
-            .filter(updated_at__lt=now - idle)
-            .exclude(process=RETIRED)
-            .values_list("pk", "metric", "label", "count", "total")
-        )
-        if not old:
-            return 0
-        folded: dict[tuple[str, str], list] = {}
-        for _, metric, label, n, total in old:
-            counted = folded.setdefault((metric, label), [0, 0.0])
-            counted[0] += n
-            counted[1] += total
-        Tally.objects.filter(pk__in=[pk for pk, *_ in old]).delete()
-        tallies_add(
-            [(metric, label, n, total) for (metric, label), (n, total) in folded.items()],
-            process=RETIRED,
-            now=now,
-        )
-    return len(old)
+    folded_rows = 0
+    while True:
+        with transaction.atomic():
+            old = list(
+                Tally.objects.select_for_update()
+                .filter(updated_at__lt=now - idle)
+                .exclude(process=RETIRED)
+                .order_by("pk")
+                .values_list("pk", "metric", "label", "count", "total")[:COMPACT_BATCH]
+            )
+            if not old:
+                return folded_rows
+            folded: dict[tuple[str, str], list] = {}
+            for _, metric, label, n, total in old:
+                counted = folded.setdefault((metric, label), [0, 0.0])
+                counted[0] += n
+                counted[1] += total
+            Tally.objects.filter(pk__in=[pk for pk, *_ in old]).delete()
+            tallies_add(
+                [(metric, label, n, total) for (metric, label), (n, total) in folded.items()],
+                process=RETIRED,
+                now=now,
+            )
+        folded_rows += len(old)
