@@ -293,3 +293,20 @@ def test_bucket_edges_are_inclusive_upper_bounds():
     assert tallies.bucket_of(300) == "300.0"
     assert tallies.bucket_of(301) == "+Inf"
     assert tallies.bucket_of(math.inf) == "+Inf"
+
+
+@pytest.mark.django_db
+def test_a_process_writes_at_most_once_an_interval_and_arms_a_timer_for_the_rest(settings):
+    settings.PLANTAO_TALLY_FLUSH_SECONDS = 1
+    accumulator = tallies.Accumulator("web-4:13:1")
+    accumulator.add(tallies.INGEST, "accepted:webhook")
+    accumulator.flush_due()  # the first response: written at once
+    accumulator.add(tallies.INGEST, "accepted:webhook")
+    accumulator.flush_due()  # within the second: kept, and a timer will write it
+    assert Tally.objects.get().count == 1
+    assert accumulator._timer is not None
+    accumulator._timer.cancel()  # this test writes it itself, in its own transaction
+    accumulator._timer = None
+    accumulator._flushed_at -= 1  # a second later, the next response writes both
+    accumulator.flush_due()
+    assert Tally.objects.get().count == 2
