@@ -13,6 +13,7 @@ class IncidentsConfig(AppConfig):
             listeners,
             postmortem_panels,
             signals,
+            tallies,
             uses,
         )
 
@@ -21,3 +22,4 @@ class IncidentsConfig(AppConfig):
         listeners.connect()
         uses.connect()
         postmortem_panels.connect()
+        tallies.connect()

@@ -1,8 +1,10 @@
 """Plantão's own health for Prometheus (GET /metrics): how much the engine has due and how late
-it is, what is stuck, how many incidents are open, and the interruptions of the last day.
+it is, what is stuck, how many incidents are open, the interruptions of the last day, how long
+an alert waits for its first page, and what became of the ingest requests.
 
 Every figure is read from the database when scraped (a handful of indexed queries), so it is the
-same whichever web process answers and needs no shared state between processes.
+same whichever web process answers and needs no shared state between processes. The counter and
+the histogram are sums of each process's Tally rows (incidents/tallies.py).
 """
 
 from __future__ import annotations
@@ -10,9 +12,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 
+from incidents import tallies
 from incidents.models import Incident, Page
 from oncall import clock, health
 
@@ -97,3 +104,34 @@ class EngineCollector(Collector):
             "Seconds since a worker last ran the scheduler's heartbeat (-1: never).",
             value=-1 if age is None else age,
         )
+        yield from tally_families(tallies.tallies_summed())
+
+
+def tally_families(summed: dict[tuple[str, str], tuple[int, float]]):
+    """Yield the ingest counter and the alert-to-first-page histogram from summed Tally rows;
+    every label is present, at zero if nothing was counted, so rules never see a gap."""
+    ingest = CounterMetricFamily(
+        "plantao_ingest_requests",
+        "Requests to the inbound alert endpoints, by outcome and integration kind.",
+        labels=["outcome", "integration"],
+    )
+    for outcome in tallies.OUTCOMES:
+        for kind in tallies.INTEGRATIONS:
+            n, _ = summed.get((tallies.INGEST, f"{outcome}:{kind}"), (0, 0.0))
+            ingest.add_metric([outcome, kind], n)
+    yield ingest
+    latency = HistogramMetricFamily(
+        "plantao_alert_to_first_page_seconds",
+        "Seconds from an incident's first alert to its first page sent, by incident kind "
+        "(real, rehearsal, test).",
+        labels=["kind"],
+    )
+    for kind in Incident.Kind.values:
+        buckets, seen, total = [], 0, 0.0
+        for edge in tallies.FIRST_PAGE_BUCKETS:
+            le = tallies.le_label(edge)
+            n, added = summed.get((tallies.FIRST_PAGE, f"{kind}:{le}"), (0, 0.0))
+            seen, total = seen + n, total + added
+            buckets.append((le, seen))
+        latency.add_metric([kind], buckets, sum_value=total)
+    yield latency

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 import incidents.slack.tasks  # noqa: F401 - the worker registers the Slack tasks here
-from incidents import postmortem_reminders
+from incidents import postmortem_reminders, tallies
 from incidents.insights import rollup
 from incidents.proposals import services as proposals
 from incidents.rest import protection
@@ -64,3 +64,8 @@ def rota_proposal_solve(proposal_id: int) -> None:
 @shared_task(ignore_result=True)
 def rota_proposals_resume() -> None:
     proposals.rota_proposals_resume(now=clock.now())
+
+
+@shared_task(ignore_result=True)
+def tallies_compact() -> None:
+    tallies.tallies_compact(now=clock.now())

@@ -39,12 +39,14 @@ def _process_memory_forgotten():
     survives into the next."""
     from incidents.services.integrations import tokens_forget
     from incidents.services.policies import snapshots_forget
+    from incidents.tallies import tallies_forget
     from oncall.selectors import rotas_forget
 
-    for forget in (tokens_forget, rotas_forget, snapshots_forget):
+    forgets = (tokens_forget, rotas_forget, snapshots_forget, tallies_forget)
+    for forget in forgets:
         forget()
     yield
-    for forget in (tokens_forget, rotas_forget, snapshots_forget):
+    for forget in forgets:
         forget()
 
 

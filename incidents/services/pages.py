@@ -24,6 +24,7 @@ from incidents.rest.protection import rest_check_queue
 from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, SEND, ring
 from incidents.services.timeline import timeline_add
+from incidents.tallies import first_page_record
 from oncall import clock, fatigue, pacing
 from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
@@ -347,6 +348,7 @@ def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> st
         error="",
     )
     if changed:
+        first_page_record(incident_id=page.incident_id, now=now)
         timeline_add(
             incident=page.incident_id,
             kind=TimelineEntry.Kind.PAGE_SENT,

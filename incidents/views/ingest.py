@@ -14,9 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from incidents.ingest import alertmanager, grafana, pagerduty, webhook
 from incidents.ingest.base import InvalidPayload
 from incidents.ingest.body import json_decode, unstorable
-from incidents.models import Integration
+from incidents.models import Alert, Integration
 from incidents.services.alerts import alerts_ingest
 from incidents.services.integrations import heartbeat_ping, integration_authenticate
+from incidents.tallies import ingest_counted
 from incidents.throttle import throttle_check
 from oncall import clock
 
@@ -127,7 +128,15 @@ def _integration(request, kind: str, token: str, now):
     return integration, raw, None
 
 
+def _deduplicated(events, results) -> bool:
+    """Say whether every alert of the request joined an incident already open (counted apart
+    on /metrics: a flapping source shows as deduplicated requests, not new incidents)."""
+    triggers = [r for e, r in zip(events, results, strict=True) if e.action == Alert.Action.TRIGGER]
+    return bool(triggers) and not any(r.created for r in triggers)
+
+
 @csrf_exempt
+@ingest_counted()
 def alerts_receive(request, kind: str, token: str):
     """Take an Alertmanager, Grafana or generic webhook request: 202 and the incidents touched."""
     if request.method != "POST":
@@ -146,10 +155,14 @@ def alerts_receive(request, kind: str, token: str):
     except (InvalidPayload, ValidationError) as error:
         return _invalid(error)
     alerts = [{"dedup_key": r.dedup_key, "incident": r.incident_number} for r in results]
-    return JsonResponse({"status": "accepted", "alerts": alerts}, status=202)
+    response = JsonResponse({"status": "accepted", "alerts": alerts}, status=202)
+    if _deduplicated(events, results):
+        response.ingest_outcome = "deduplicated"
+    return response
 
 
 @csrf_exempt
+@ingest_counted(Integration.Kind.HEARTBEAT)
 def heartbeat_receive(request, token: str):
     """Take a heartbeat ping (GET or POST, any body): 200 and when the next one is due."""
     if request.method not in ("GET", "POST"):
@@ -169,6 +182,7 @@ def _pagerduty_refusal(status: int, errors: list[str], message: str = "Event obj
 
 
 @csrf_exempt
+@ingest_counted(Integration.Kind.PAGERDUTY)
 def pagerduty_enqueue(request):
     """PagerDuty Events API v2: 202 with the dedup_key, 400 "invalid event", 429 when too fast."""
     if request.method != "POST":
@@ -192,7 +206,9 @@ def pagerduty_enqueue(request):
         return _pagerduty_refusal(400, list(error.fields.values()))
     integration = integration_authenticate(token=token, now=now)
     if integration is None or integration.kind != Integration.Kind.PAGERDUTY:
-        return _pagerduty_refusal(400, ["Invalid routing key"])
+        response = _pagerduty_refusal(400, ["Invalid routing key"])
+        response.ingest_outcome = "unauthorized"
+        return response
     wait = throttle_check(integration=integration, now=now)
     if wait is not None:
         response = JsonResponse(
@@ -212,7 +228,10 @@ def pagerduty_enqueue(request):
         return _pagerduty_refusal(400, list(error.fields.values()))
     except ValidationError as error:
         return _pagerduty_refusal(400, error.messages)
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "success", "message": "Event processed", "dedup_key": result.dedup_key},
         status=202,
     )
+    if _deduplicated([event], [result]):
+        response.ingest_outcome = "deduplicated"
+    return response

@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 # lease is reconciled; a doorbell this overdue is taken as lost and rung again by the sweep.
 PLANTAO_ENGINE_LEASE_SECONDS = env.int("PLANTAO_ENGINE_LEASE_SECONDS", default=60)
 PLANTAO_ENGINE_STUCK_SECONDS = env.int("PLANTAO_ENGINE_STUCK_SECONDS", default=30)
+# Each process writes its /metrics counters (incidents/tallies.py) at most this often.
+PLANTAO_TALLY_FLUSH_SECONDS = env.float("PLANTAO_TALLY_FLUSH_SECONDS", default=1.0)
 
 LOGGING = {
     "version": 1,

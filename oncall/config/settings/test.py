@@ -10,3 +10,5 @@ STORAGES = {
 # Serve static files from the finders, as in development, without a collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Counters written after every response, in the test's own transaction (no timer thread).
+PLANTAO_TALLY_FLUSH_SECONDS = 0
