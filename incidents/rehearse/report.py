@@ -239,7 +239,7 @@ def build(
         None
         if not previous
         else {
-            "id": previous.get("id"),
+            "id": (previous.get("rehearsal") or {}).get("id"),
             "started_at": (previous.get("rehearsal") or {}).get("started_at"),
             "figures": previous.get("figures") or {},
         }
