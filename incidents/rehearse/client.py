@@ -120,7 +120,7 @@ class Client:
         *,
         incidents: int,
         wait: float,
-        every: float = 1.0,
+        every: float = 2.0,
         progress=None,
         clock=time.monotonic,
         sleep=time.sleep,
