@@ -141,9 +141,7 @@ def _body(request) -> dict:
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[
-            OpenApiParameter("service", str, description="The real service's name.")
-        ],
+        parameters=[OpenApiParameter("service", str, description="The real service's name.")],
         responses={200: RehearsalSerializer(many=True), **NOT_SUPERUSER_ANSWER},
     ),
     retrieve=extend_schema(
