@@ -26,6 +26,14 @@ class ApiError(Exception):
 
 def _reason(status: int, body: object) -> str:
     """Pull the server's explanation out of an error body (DRF's detail or field errors)."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        fields = error.get("fields") or {}
+        named = "; ".join(
+            f"{field}: {' '.join(map(str, problems)) if isinstance(problems, list) else problems}"
+            for field, problems in fields.items()
+        )
+        return " ".join(filter(None, [str(error.get("message") or ""), named])) or f"HTTP {status}"
     if isinstance(body, dict):
         if "detail" in body:
             return str(body["detail"])

@@ -120,22 +120,28 @@ def test_a_storm_rehearsal_reports_what_the_database_recorded_and_reaches_no_one
     assert made["server"]["unsettled"] == 0
     assert made["server"]["pages_by_kind"] == dict(Counter(pages.values_list("kind", flat=True)))
 
-    # Latencies: alert -> first page, recomputed from the rows.
-    first_alert = {}
+    # Latencies, recomputed from the rows: alert -> first page (the incident's record of when
+    # its first page left) and alert -> the first step's last page (the pages' own records).
+    first_alert, last_page = {}, {}
     for incident_id, received in Alert.objects.filter(incident__in=incidents).values_list(
         "incident_id", "received_at"
     ):
         first_alert[incident_id] = min(received, first_alert.get(incident_id, received))
-    first_page = {}
-    for incident_id, sent in pages.filter(sent_at__isnull=False).values_list(
+    for incident_id, sent in pages.filter(step=0, sent_at__isnull=False).values_list(
         "incident_id", "sent_at"
     ):
-        first_page[incident_id] = min(sent, first_page.get(incident_id, sent))
-    assert first_page.keys() == first_alert.keys()
-    waits = [(first_page[i] - first_alert[i]).total_seconds() for i in first_page]
-    figure = made["latency"]["alert_to_first_page"]
-    assert figure["count"] == len(waits)
-    assert (figure["p50"], figure["p99"]) == pytest.approx(percentiles(waits), abs=1e-3)
+        last_page[incident_id] = max(sent, last_page.get(incident_id, sent))
+    paged = dict(incidents.values_list("pk", "first_paged_at"))
+    assert None not in paged.values() and last_page.keys() == paged.keys() == first_alert.keys()
+    for name, ends in (
+        ("alert_to_first_page", paged),
+        ("alert_to_last_first_step_page", last_page),
+    ):
+        waits = [(ends[i] - first_alert[i]).total_seconds() for i in ends]
+        figure = made["latency"][name]
+        assert figure["count"] == len(waits) == incidents.count()
+        assert (figure["p50"], figure["p99"]) == pytest.approx(percentiles(waits), abs=1e-3)
+        assert sum(figure["histogram"]) == len(waits)
 
     # Reached no one: every sent page is a rehearsal channel's record, the real channel got none.
     assert sends(stack.recording) == []
@@ -150,7 +156,7 @@ def test_a_storm_rehearsal_reports_what_the_database_recorded_and_reaches_no_one
     assert set(pages.values_list("state", flat=True)) <= SETTLED
 
     # Removal (the default without --keep) deletes its incidents and its channel's records.
-    admin = get_user_model().objects.get()
+    admin = get_user_model().objects.get(username="root")
     _, token = api_token_create(user=admin, name="t", scope="admin", now=clock.now())
     Client(f"http://127.0.0.1:{stack.web.port}", token).remove(rehearsal.pk)
     assert not incidents.exists() and not RehearsalSend.objects.exists()
