@@ -101,12 +101,16 @@ def _distribution(chart_id: str, title: str, figure: dict) -> str:
     )
 
 
+def _flag(line: dict) -> str:
+    return f"--{line['name']}" if line.get("option", True) else "always"
+
+
 def _thresholds(report: dict) -> str:
     rows = []
     for line in report["thresholds"]:
         verdict = "PASS" if line["passed"] else "FAIL"
         rows.append(
-            f'<tr><th scope="row">{escape(line["label"])} (--{escape(line["name"])})</th>'
+            f'<tr><th scope="row">{escape(line["label"])} ({escape(_flag(line))})</th>'
             f'<td class="n">{number(line["value"])}</td>'
             f'<td class="n">{escape(line["op"])} {number(line["limit"])}</td>'
             f'<td class="{verdict.lower()}">{verdict}</td></tr>'

@@ -31,6 +31,7 @@ class Limit:
     at_least: bool = False
     # When the figure is missing (nothing measured): pass (nothing was late) or fail.
     missing_passes: bool = False
+    option: bool = True  # False: a promise, not a command-line option
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -160,7 +161,8 @@ def limits_for(*, options: dict) -> list[Limit]:
               options["max_unsettled"]),
         Limit("max-failed-pages", "Pages that failed", "pages_failed", options["max_failed_pages"]),
         # Not an option: a rehearsal reaches no one, ever.
-        Limit("real-channel-sends", "Pages sent through a real channel", "real_channel_sends", 0),
+        Limit("real-channel-sends", "Pages sent through a real channel", "real_channel_sends", 0,
+              option=False),
     ]  # fmt: skip
 
 
@@ -184,6 +186,7 @@ def judge(limits: list[Limit], figures: dict) -> list[dict]:
                 "limit": limit.limit,
                 "value": value,
                 "passed": passed,
+                "option": limit.option,
             }
         )
     return lines

@@ -162,6 +162,12 @@ def summary_lines(made: dict) -> list[str]:
             f"  step {int(step) + 1}, last person paged: p99 {pair(f'step_{step}_last_person_p99')}"
         )
     lines.append(f"  escalation lateness: p99 {pair('escalation_lateness_p99')}")
+    unsettled = made["server"]["unsettled"]
+    if unsettled:
+        lines.append(
+            f"  {unsettled} incidents still had pages to go when the wait ended: a step's later "
+            "pages (a call after a text) may be minutes off; a longer --wait follows them"
+        )
     for line in made["thresholds"]:
         verdict = "PASS" if line["passed"] else "FAIL"
         lines.append(

@@ -49,8 +49,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait",
             type=float,
-            default=120.0,
-            help="seconds to wait for pages after driving (default 120)",
+            default=300.0,
+            help="seconds to wait for the pages after driving (default 300: a first step's "
+            "call often goes minutes after its text)",
         )
         parser.add_argument(
             "--concurrency", type=int, default=8, help="connections sending at once (default 8)"
