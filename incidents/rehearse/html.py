@@ -156,6 +156,8 @@ def render(report: dict) -> str:
                 ["accepted a second", number(drive["accepted_rate"])],
                 ["asked a second", number(drive["asked_rate"])],
                 ["requests refused or failed", number(drive["error_requests"])],
+                ["requests sent behind plan, p99", number(drive["lateness"]["p99"], " s")],
+                ["HTTP latency, p99", number(drive["request_latency"]["p99"], " s")],
                 *[[f"error: {name}", str(n)] for name, n in sorted(drive["errors"].items())],
                 ["driver cores used", number(drive["cores"])],
             ],
