@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from incidents.demo import demo_load
 from incidents.models import Incident, Rehearsal
+from incidents.rehearse.client import Client
 from incidents.services import doorbell
 from oncall import clock
 from oncall.config.celery import app
@@ -64,3 +65,20 @@ def test_a_small_rehearsal_against_the_live_server_reports_its_incidents_and_rem
     # Removed afterwards (no --keep): its incidents and its channel's records are gone.
     assert rehearsal.removed_at is not None
     assert not Incident.objects.exists() and not RehearsalSend.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rehearsal_refused_by_the_server_exits_2_with_its_reason(live_server, tmp_path):
+    demo_load()
+    admin = get_user_model().objects.create_superuser("root", password="x")
+    _, token = api_token_create(user=admin, name="ci", scope="admin", now=clock.now())
+    running = Client(live_server.url, token).create(alerts=10, rate=10, service="edge")
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "rehearse", "--url", live_server.url, "--token", token, "--alerts", "5",
+            "--rate", "5", "--service", "edge", "--out", str(tmp_path),
+        )  # fmt: skip
+    assert refused.value.returncode == 2
+    assert "(409)" in str(refused.value) and "edge" in str(refused.value)
+    assert list(Rehearsal.objects.values_list("pk", flat=True)) == [running["id"]]
+    assert not list(tmp_path.iterdir())  # no report of a rehearsal that never ran
