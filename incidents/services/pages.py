@@ -365,7 +365,7 @@ def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> st
             f"({interruption} hours, {local:%H:%M} there).",
             data={"page": page.pk, "kind": page.kind, "person": page.person_id},
         )
-        if interruption is fatigue.Interruption.SLEEP:
+        if interruption is fatigue.Interruption.SLEEP and page.incident.kind == Incident.Kind.REAL:
             rest_check_queue(person_id=page.person_id)
     return state
 
