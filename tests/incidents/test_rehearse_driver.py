@@ -1,6 +1,7 @@
 """The rehearsal driver against a small HTTP sink: every request sent, at its instant, on kept
 connections, and a 429 honoured (incidents/rehearse/driver.py)."""
 
+import io
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from incidents.rehearse.driver import Request, drive
+from incidents.rehearse.progress import Progress
 
 
 class Sink(BaseHTTPRequestHandler):
@@ -75,3 +77,23 @@ def test_an_unreachable_server_is_an_error_class_not_a_crash():
     done = drive(url="http://127.0.0.1:9", path="/in/", requests=requests(2, 0), concurrency=1)
     assert done.errors() == {"connection": 2}
     assert done.alerts_accepted == 0
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_a_bar_redrawn_on_a_terminal_and_a_line_a_tenth_in_a_log():
+    log, terminal = io.StringIO(), Terminal()
+    for stream in (log, terminal):
+        progress = Progress("sending alerts", stream=stream)
+        for done in range(1001):
+            progress(done, 1000)
+        progress.close()
+    assert log.getvalue().splitlines()[-1] == "sending alerts: 1000/1000 (100%)"
+    assert len(log.getvalue().splitlines()) == 11
+    assert "\r" not in log.getvalue()
+    drawn = terminal.getvalue()
+    assert drawn.count("\n") == 1 and drawn.endswith("] 1000/1000\n")
+    assert "[" + "#" * 30 + "]" in drawn
