@@ -18,6 +18,7 @@ from incidents.models import (
     PostmortemReviewer,
     PostmortemSection,
     PostmortemSettings,
+    Rehearsal,
     RotaProposal,
     Service,
 )
@@ -46,3 +47,6 @@ def connect() -> None:
     audit_register(PostmortemSettings, team="team")
     # A proposal's answer is derived and large: recorded are who asked what, and its status.
     audit_register(RotaProposal, team="schedule__team")
+    # A rehearsal: who started it, what was asked, when it finished and whether it passed; the
+    # report is large and derived (read it on the rehearsal).
+    audit_register(Rehearsal, team="service__team")

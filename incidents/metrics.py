@@ -38,14 +38,17 @@ def engine_figures(*, now: datetime) -> dict:
     pending = Page.objects.filter(state=Page.State.PENDING, due_at__lte=now).aggregate(
         n=Count("pk"), oldest=Min("due_at")
     )
+    # Rehearsal and test incidents are left out of the open and sent figures: not the load.
     open_ = dict(
-        Incident.objects.filter(status__in=Incident.OPEN)
+        Incident.objects.filter(status__in=Incident.OPEN, kind=Incident.Kind.REAL)
         .values_list("status")
         .annotate(n=Count("pk"))
         .order_by()
     )
     sent = dict(
-        Page.objects.filter(sent_at__gte=now - FATIGUE_WINDOW, sent_at__lte=now)
+        Page.objects.filter(
+            sent_at__gte=now - FATIGUE_WINDOW, sent_at__lte=now, incident__kind=Incident.Kind.REAL
+        )
         .exclude(interruption="")
         .values_list("interruption")
         .annotate(n=Count("pk"))
@@ -84,7 +87,7 @@ class EngineCollector(Collector):
         for name, text in simple:
             yield GaugeMetricFamily(f"plantao_{name}", text, value=figures[name])
         open_ = GaugeMetricFamily(
-            "plantao_incidents_open", "Open incidents, by status.", labels=["status"]
+            "plantao_incidents_open", "Open incidents (real ones), by status.", labels=["status"]
         )
         for status, n in figures["incidents_open"].items():
             open_.add_metric([status], n)

@@ -103,12 +103,11 @@ def _incidents(user):
 def incidents_board(*, user, resolved_shown: int = RESOLVED_SHOWN) -> IncidentBoard:
     """Return the open incidents `user` may see, newest first, and the most recently resolved
     ones."""
-    open_ = _incidents(user).filter(status__in=Incident.OPEN).order_by("-created_at", "-id")
-    resolved = (
-        _incidents(user)
-        .filter(status=Incident.Status.RESOLVED)
-        .order_by("-resolved_at", "-id")[:resolved_shown]
-    )
+    shown = _incidents(user).exclude(kind=Incident.Kind.REHEARSAL)  # a storm would bury the rest
+    open_ = shown.filter(status__in=Incident.OPEN).order_by("-created_at", "-id")
+    resolved = shown.filter(status=Incident.Status.RESOLVED).order_by("-resolved_at", "-id")[
+        :resolved_shown
+    ]
     return IncidentBoard(open=list(open_), resolved=list(resolved))
 
 
@@ -141,10 +140,19 @@ def incidents_filtered(
 
 
 def incidents_open(*, user, shown: int = OPEN_SHOWN) -> list[Incident]:
-    """Return the open incidents `user` may see, newest first (at most `shown`)."""
+    """Return the open incidents `user` may see, newest first (at most `shown`); rehearsal
+    incidents aside (rehearsals_open counts them)."""
     return list(
-        _incidents(user).filter(status__in=Incident.OPEN).order_by("-created_at", "-id")[:shown]
+        _incidents(user)
+        .filter(status__in=Incident.OPEN)
+        .exclude(kind=Incident.Kind.REHEARSAL)
+        .order_by("-created_at", "-id")[:shown]
     )
+
+
+def rehearsals_open(*, user) -> int:
+    """Return how many open rehearsal incidents `user` may see."""
+    return _incidents(user).filter(status__in=Incident.OPEN, kind=Incident.Kind.REHEARSAL).count()
 
 
 def services_declarable(*, by: Person | None) -> QuerySet[Service]:

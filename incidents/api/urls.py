@@ -10,6 +10,7 @@ from incidents.api.policies import EscalationPolicyViewSet
 from incidents.api.postmortem_timeline import PostmortemEntryViewSet
 from incidents.api.postmortems import PostmortemViewSet
 from incidents.api.proposals import ProposalViewSet
+from incidents.api.rehearsals import RehearsalViewSet
 from incidents.api.services import MaintenanceWindowViewSet, ServiceViewSet
 from oncall.api.schedule_parts import ID_PATTERN
 
@@ -25,6 +26,7 @@ router.register(
     PostmortemEntryViewSet,
     basename="api-postmortem-entry",
 )
+router.register("rehearsals", RehearsalViewSet, basename="api-rehearsal")
 router.register("action-items", ActionItemViewSet, basename="api-action-item")
 router.register(
     "postmortem-settings", PostmortemSettingsViewSet, basename="api-postmortem-settings"

@@ -22,7 +22,7 @@ from incidents.fatigue.figures import (
     person_fatigue,
     team_totals,
 )
-from incidents.models import Page
+from incidents.models import Incident, Page
 from oncall import rota
 from oncall.calendars import calendar_for, holiday_dates
 from oncall.load import Load
@@ -55,7 +55,12 @@ def _sent_pages(person_ids: set[int], since: datetime, until: datetime):
     interruption class it holds (a round's SMS and call are one row here, mostly)."""
     found: dict[int, list[SentPage]] = defaultdict(list)
     rows = (
-        Page.objects.filter(person_id__in=person_ids, sent_at__gte=since, sent_at__lt=until)
+        Page.objects.filter(
+            person_id__in=person_ids,
+            sent_at__gte=since,
+            sent_at__lt=until,
+            incident__kind=Incident.Kind.REAL,  # rehearsals and test pages tire nobody
+        )
         .values("person_id", "incident_id", "step", "loop", "interruption")
         .annotate(first=Min("sent_at"))
         .order_by()

@@ -69,7 +69,8 @@ class Insights:
 
 
 def _incidents(scope: Scope) -> QuerySet[Incident]:
-    incidents = Incident.objects.filter(service_id__in=scope.service_ids)
+    # Only real incidents count: rehearsals and test pages are not the team's load.
+    incidents = Incident.objects.filter(service_id__in=scope.service_ids, kind=Incident.Kind.REAL)
     if scope.person_id is not None:
         paged = Page.objects.filter(incident=OuterRef("pk"), person_id=scope.person_id)
         incidents = incidents.filter(Exists(paged))

@@ -27,6 +27,7 @@ from incidents.models import (
     RollupWatermark,
 )
 
+REAL = Incident.Kind.REAL
 LAG = timedelta(minutes=30)
 QUIET_WITHIN = timedelta(minutes=5)
 CHUNK = timedelta(days=7)  # a long history is rolled up a week at a time
@@ -60,10 +61,11 @@ def _by_quarter(queryset, field: str, *names: str, **expressions):
 def _buckets_roll(start: datetime, end: datetime) -> None:
     """Write the 15-minute rows of [start, end)."""
     rows: dict[tuple, Counter] = defaultdict(Counter)
-    opened = Incident.objects.filter(created_at__gte=start, created_at__lt=end)
+    # Only real incidents count: rehearsals and test pages are not the team's load.
+    opened = Incident.objects.filter(created_at__gte=start, created_at__lt=end, kind=REAL)
     for at, row in _by_quarter(opened, "created_at", "service_id"):
         rows[(row["service_id"], at)]["incidents"] += row["n"]
-    sent = Page.objects.filter(sent_at__gte=start, sent_at__lt=end)
+    sent = Page.objects.filter(sent_at__gte=start, sent_at__lt=end, incident__kind=REAL)
     classes = {c.value for c in Page.Interruption}
     for at, row in _by_quarter(
         sent, "sent_at", "interruption", service_id=F("incident__service_id")
@@ -82,7 +84,7 @@ def _days_roll(start: datetime, end: datetime) -> None:
     """Write the day rows of [start, end) (whole UTC days)."""
     rows: dict[tuple, dict] = defaultdict(lambda: {"incidents": 0, "quiet": 0, "alerts": 0})
     opened = (
-        Incident.objects.filter(created_at__gte=start, created_at__lt=end)
+        Incident.objects.filter(created_at__gte=start, created_at__lt=end, kind=REAL)
         .annotate(day=TruncDay("created_at", tzinfo=UTC))
         .values("service_id", "day", "alert_name")
         .annotate(n=Count("id"), quiet=Count("id", filter=quiet_q()))
@@ -92,7 +94,7 @@ def _days_roll(start: datetime, end: datetime) -> None:
         rows[key]["incidents"] += row["n"]
         rows[key]["quiet"] += row["quiet"]
     received = (
-        Alert.objects.filter(received_at__gte=start, received_at__lt=end, incident__isnull=False)
+        Alert.objects.filter(received_at__gte=start, received_at__lt=end, incident__kind=REAL)
         .annotate(day=TruncDay("received_at", tzinfo=UTC))
         .values("day", service_id=F("incident__service_id"), name=F("incident__alert_name"))
         .annotate(n=Count("id"))

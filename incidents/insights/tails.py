@@ -34,7 +34,9 @@ def _in_scope(inner, outer: str, keys: str, scope) -> list[tuple]:
         return []
     sql, params = inner.query.sql_with_params()
     marks = ", ".join(["%s"] * len(scope.service_ids))
-    where, extra = f"i.service_id IN ({marks})", list(scope.service_ids)
+    # Only real incidents count: rehearsals and test pages are not the team's load.
+    where = f"i.service_id IN ({marks}) AND i.kind = %s"
+    extra = [*scope.service_ids, Incident.Kind.REAL.value]
     if scope.person_id is not None:
         # Table names and Django's compiled SQL only; every value is a parameter.
         where += (

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
-from incidents.models import Page, RestNotice, RestOffer
+from incidents.models import Incident, Page, RestNotice, RestOffer
 from incidents.rest.nights import SleepPage, nights_woken, rounds_by_night, week_of
 from incidents.rest.notices import rest_notice_create, rest_notice_deliver, rest_notices_due
 from incidents.rest.offers import rest_offer_open
@@ -55,6 +55,7 @@ def _ring(person_id: int) -> None:
 def _sleep_pages(person: Person, since: datetime, until: datetime) -> list[SleepPage]:
     rows = Page.objects.filter(
         person=person,
+        incident__kind=Incident.Kind.REAL,  # a rehearsal or a test page woke nobody for real
         interruption=Page.Interruption.SLEEP,
         sent_at__gte=since,
         sent_at__lte=until,
@@ -106,6 +107,7 @@ def rest_protection_sweep(*, now: datetime) -> RestCheck:
     woken = (
         Page.objects.filter(
             interruption=Page.Interruption.SLEEP,
+            incident__kind=Incident.Kind.REAL,
             sent_at__gte=now - LOOKBACK,
             sent_at__lte=now,
             person__memberships__team__in=Team.objects.filter(PROTECTING),

@@ -238,6 +238,8 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
                     "loop": position.loop,
                     "people": [p.pk for p in step.people],
                     "pages": len(made),
+                    # When the step was due: how late it fired (rehearsals measure it).
+                    "due_at": incident.esc_due_at.isoformat() if incident.esc_due_at else None,
                 },
             )
         )

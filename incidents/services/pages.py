@@ -232,7 +232,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         turn = noise.turn_take(page, now=now)
         if turn is not None:
             return _defer(page, until=turn, now=now)
-    channel = channel_for(page.kind)
+    channel = _channel(page)
     message = _message(page, now=now)
     pace = channel.pace(message)
     if pace is not None and not held:
@@ -268,6 +268,12 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
     for each in together[1:]:
         page_sent(page=each, provider_id=result.provider_id, status=result.status, now=now)
     return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
+
+
+def _channel(page: Page):
+    """Return the page's channel: a rehearsal incident's pages reach no one (the rehearsal
+    channel); real and test pages go to the real providers."""
+    return channel_for(page.kind, rehearsal=page.incident.kind == Incident.Kind.REHEARSAL)
 
 
 def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -> str:
@@ -357,7 +363,7 @@ def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> st
             f"({interruption} hours, {local:%H:%M} there).",
             data={"page": page.pk, "kind": page.kind, "person": page.person_id},
         )
-        if interruption is fatigue.Interruption.SLEEP:
+        if interruption is fatigue.Interruption.SLEEP and page.incident.kind == Incident.Kind.REAL:
             rest_check_queue(person_id=page.person_id)
     return state
 
@@ -413,7 +419,7 @@ def page_reconcile(*, page_id: int, now: datetime) -> str | None:
     if not _claim(page_id, now=now, state=Page.State.SENDING, lease_until__lt=now):
         return None
     page = Page.objects.select_related("incident", "person").get(pk=page_id)
-    channel = channel_for(page.kind)
+    channel = _channel(page)
     try:
         known = channel.lookup(
             page.reference, message=_message(page, now=now), since=page.created_at

@@ -37,7 +37,8 @@ def slack_incidents_announce(*, incidents: Iterable[Incident], now: datetime) ->
     if not slack_configured():
         return
     for incident in incidents:
-        if incident.service.slack_channel:
+        # A rehearsal's incidents are never announced: a rehearsal reaches no one.
+        if incident.service.slack_channel and incident.kind != Incident.Kind.REHEARSAL:
             ring(POST, incident.pk, due_at=now, now=now)
 
 
@@ -129,8 +130,8 @@ def slack_incident_update(*, incident_id: int) -> bool:
     updates them all again: an update made twice is harmless).
     """
     incident = _incident(incident_id)
-    if incident is None:
-        return False
+    if incident is None or incident.kind == Incident.Kind.REHEARSAL:
+        return False  # its pages reached no one: no message of it is in Slack
     targets = _slack_pages(incident_id)
     if incident.slack_ts not in ("", POSTING):
         targets.insert(0, (incident.slack_channel, incident.slack_ts))

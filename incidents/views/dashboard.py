@@ -35,6 +35,7 @@ def _page(request, form: DeclareForm | None = None, *, status: int = 200):
     context = oncall_overview(person=person, now=clock.now(), schedules=schedules) | {
         "zone": viewer_zone(request),
         "open_incidents": selectors.incidents_open(user=request.user),
+        "rehearsals_open": selectors.rehearsals_open(user=request.user),
         "poll_seconds": POLL_SECONDS,
         "declare_form": form or DeclareForm(services=services, auto_id="declare-%s"),
     }
@@ -54,6 +55,7 @@ def dashboard_incidents(request):
     context = {
         "zone": viewer_zone(request),
         "open_incidents": selectors.incidents_open(user=request.user),
+        "rehearsals_open": selectors.rehearsals_open(user=request.user),
     }
     return render(request, "incidents/_open_incidents.html", context)
 

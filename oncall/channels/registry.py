@@ -48,10 +48,15 @@ def slack_channel():
     return SlackChannel(token=settings.SLACK_BOT_TOKEN, api_base=settings.SLACK_API_BASE)
 
 
-def channel_for(kind: str) -> Channel:
-    """Return the channel that carries messages of `kind` under the PLANTAO_CHANNEL setting."""
+def channel_for(kind: str, *, rehearsal: bool = False) -> Channel:
+    """Return the channel that carries messages of `kind` under the PLANTAO_CHANNEL setting;
+    with `rehearsal`, the rehearsal channel whatever the setting (it reaches no one)."""
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}; expected one of {KINDS}")
+    if rehearsal:
+        from oncall.channels.rehearsal import RehearsalChannel
+
+        return RehearsalChannel(kind)
     configured = settings.PLANTAO_CHANNEL
     if configured == "console":
         return ConsoleChannel()
