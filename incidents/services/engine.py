@@ -125,7 +125,7 @@ def engine_run(*, clock: Callable[[], datetime], budget: float = RUN_BUDGET_SECO
         if not fired:
             return fired_count
         fired_count += len(fired)
-        pages_send_created([page for f in fired for page in f.due_pages], now=now)
+        pages_send_created([page for f in fired for page in f.due_pages], now=now, clock=clock)
         if time.monotonic() > deadline:
             ring_now(ENGINE, None)
             return fired_count

@@ -8,7 +8,7 @@ that dies mid-send leaves it "sending" until reconciliation asks the channel wha
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -163,15 +163,19 @@ def pages_create(
     ).get(incident.pk, [])
 
 
-def pages_send_created(pages: Iterable[Page], *, now: datetime) -> None:
+def pages_send_created(
+    pages: Iterable[Page], *, now: datetime, clock: Callable[[], datetime] | None = None
+) -> None:
     """Send pages just created, from memory: the claim is the only read-back.
 
     Had the incident been acknowledged or resolved meanwhile, its pending pages were cancelled
-    and the claim finds nothing.
+    and the claim finds nothing. With `clock`, each page is stamped with when it really left,
+    not when its batch fired (a batch of many pages takes a while).
     """
     for page in pages:
-        if _claim(page.pk, now=now, state=Page.State.PENDING, due_at__lte=now):
-            _deliver(page, now=now)
+        at = max(now, clock()) if clock is not None else now
+        if _claim(page.pk, now=at, state=Page.State.PENDING, due_at__lte=at):
+            _deliver(page, now=at)
 
 
 def _message(page: Page, *, now: datetime) -> Message:
