@@ -10,6 +10,7 @@ from incidents.models import (
     EscalationPolicy,
     EscalationStep,
     EscalationTarget,
+    Event,
     Integration,
     MaintenanceWindow,
     Postmortem,
@@ -46,3 +47,5 @@ def connect() -> None:
     audit_register(PostmortemSettings, team="team")
     # A proposal's answer is derived and large: recorded are who asked what, and its status.
     audit_register(RotaProposal, team="schedule__team")
+    # Its own fields; the links to services and extra responders are not recorded (yet).
+    audit_register(Event, team="team")
