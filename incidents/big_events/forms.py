@@ -51,7 +51,7 @@ class EventForm(forms.Form):
         queryset=Schedule.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Whoever is on call for them is paged with the first step, e.g. a second primary.",
+        help_text="Their on-call is paged with the first step too, e.g. a second primary.",
     )
     ack_timeout_minutes = forms.IntegerField(
         label="Trigger again if acknowledged but not resolved after (minutes)",
