@@ -143,9 +143,18 @@ def verified_methods(person_ids) -> dict[int, tuple[str, ...]]:
     return {pk: tuple(kinds) for pk, kinds in found.items()}
 
 
+def _confirmed(test_page: TestPage) -> bool:
+    """Whether the person paged acknowledged the test page themselves (anyone else's
+    acknowledgement proves nothing about their phone)."""
+    incident = test_page.incident
+    return incident.acknowledged_at is not None and (
+        incident.acknowledged_by_id == test_page.person_id
+    )
+
+
 def _latest_test_pages(event: Event, person_ids, now: datetime) -> dict[int, TestPage]:
-    """Return each person's test page for the event sent in the last 7 days: the first they
-    acknowledged, or the latest if they acknowledged none."""
+    """Return each person's test page for the event sent in the last 7 days: the latest they
+    confirmed, or the latest if they confirmed none."""
     chosen: dict[int, TestPage] = {}
     for test_page in (
         TestPage.objects.filter(
@@ -155,8 +164,7 @@ def _latest_test_pages(event: Event, person_ids, now: datetime) -> dict[int, Tes
         .order_by("-sent_at", "-id")
     ):
         held = chosen.get(test_page.person_id)
-        acked = test_page.incident.acknowledged_at is not None
-        if held is None or (acked and held.incident.acknowledged_at is None):
+        if held is None or (_confirmed(test_page) and not _confirmed(held)):
             chosen[test_page.person_id] = test_page
     return chosen
 
@@ -176,8 +184,8 @@ def event_checklist(*, event: Event, now: datetime) -> Checklist:
                 name=person.display_name,
                 verified_methods=methods.get(pk, ()),
                 sent_at=test.sent_at if test else None,
-                confirmed_at=test.incident.acknowledged_at if test else None,
-                via=test.incident.ack_source if test else "",
+                confirmed_at=test.incident.acknowledged_at if test and _confirmed(test) else None,
+                via=test.incident.ack_source if test and _confirmed(test) else "",
             )
         )
     rehearsals = [

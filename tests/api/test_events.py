@@ -128,9 +128,22 @@ def test_test_pages_then_an_api_acknowledgement_confirms_the_person_in_the_check
     test_page = models.TestPage.objects.get()
     assert test_page.incident.kind == "test" and test_page.incident.esc_due_at is None
 
-    frozen_now(T0 + timedelta(seconds=42))
+    # Acknowledged by someone else, it proves nothing about the person's phone.
+    role = next(r for r, p in red.people.items() if p.pk == on_call["person"]["id"])
+    other = "responder" if role == "admin" else "admin"
     number = test_page.incident.number
-    acked = api("admin").post(f"/api/v1/incidents/{number}/acknowledge/", format="json")
+    acked = api(other, "respond").post(f"/api/v1/incidents/{number}/acknowledge/")
+    assert acked.status_code == 200, acked.json()
+    (row,) = api("viewer", "read").get(f"{url}checklist/").json()["people"]
+    assert row["ready"] is False and row["confirmed_at"] is None
+
+    frozen_now(T0 + timedelta(minutes=1))
+    api().post(f"{url}test-pages/", {"people": [on_call["person"]["id"]]}, format="json")
+    again = models.TestPage.objects.order_by("-pk").first()
+    assert again.pk != test_page.pk
+    frozen_now(T0 + timedelta(minutes=1, seconds=42))
+    number = again.incident.number
+    acked = api(role, "respond").post(f"/api/v1/incidents/{number}/acknowledge/")
     assert acked.status_code == 200, acked.json()
     assert Incident.objects.get(pk=number).status == "resolved"
     after = api("viewer", "read").get(f"{url}checklist/").json()
