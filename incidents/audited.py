@@ -47,5 +47,5 @@ def connect() -> None:
     audit_register(PostmortemSettings, team="team")
     # A proposal's answer is derived and large: recorded are who asked what, and its status.
     audit_register(RotaProposal, team="schedule__team")
-    # Its own fields; the links to services and extra responders are not recorded (yet).
+    # Its own fields here; its services and extra responders by big_events.services.
     audit_register(Event, team="team")

@@ -22,7 +22,9 @@ from incidents.models.choices import Severity, Source, Urgency
 from incidents.services.pages import pages_create
 from incidents.services.service_admin import MAX_ACK_TIMEOUT_MINUTES
 from incidents.services.timeline import timeline_add
+from oncall.audit import audit_record
 from oncall.models import Membership, Person, Schedule, Team
+from oncall.models.audit import UPDATE
 
 EVENT_FIELDS = (
     "name",
@@ -68,9 +70,27 @@ def _check(event: Event, related: Mapping[str, Iterable]) -> None:
 
 
 def _related_set(event: Event, related: Mapping[str, Iterable]) -> None:
+    """Set the event's services and extra responders; record in the audit log those that
+    changed, by id (a many-to-many change sends no save signal for the log to see)."""
+    changes = {}
     for name in RELATED:
-        if name in related:
-            getattr(event, name).set(list(related[name]))
+        if name not in related:
+            continue
+        manager = getattr(event, name)
+        before = sorted(manager.values_list("pk", flat=True))
+        manager.set(list(related[name]))
+        after = sorted(item.pk for item in related[name])
+        if before != after:
+            changes[name] = [before, after]
+    if changes:
+        audit_record(
+            action=UPDATE,
+            object_type="event",
+            object_id=event.pk,
+            object_repr=str(event),
+            team_id=event.team_id,
+            changes=changes,
+        )
 
 
 @transaction.atomic

@@ -48,6 +48,9 @@ def test_an_admin_creates_an_event_members_read_it_and_other_teams_never_see_it(
     assert made["extra_people"] == [{"id": red.people["viewer"].pk, "name": "red viewer"}]
     assert made["ack_timeout_minutes"] == 5 and made["team"]["name"] == "Red"
     assert AuditEntry.objects.filter(object_type="event", action="create").exists()
+    (links,) = AuditEntry.objects.filter(object_type="event", action="update")
+    assert links.changes["services"] == [[], [red.service.pk]]
+    assert links.team_id == red.team.pk and links.actor == red.people["admin"].user.username
 
     assert [e["name"] for e in api("viewer", "read").get(EVENTS).json()["results"]] == [
         "Champions final"
