@@ -10,6 +10,7 @@ from incidents.models import (
     EscalationPolicy,
     EscalationStep,
     EscalationTarget,
+    Event,
     Integration,
     MaintenanceWindow,
     Postmortem,
@@ -50,3 +51,5 @@ def connect() -> None:
     # A rehearsal: who started it, what was asked, when it finished and whether it passed; the
     # report is large and derived (read it on the rehearsal).
     audit_register(Rehearsal, team="service__team")
+    # Its own fields here; its services and extra responders by big_events.services.
+    audit_register(Event, team="team")

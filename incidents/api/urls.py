@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.action_items import ActionItemViewSet, PostmortemSettingsViewSet
+from incidents.api.events import EventViewSet
 from incidents.api.fatigue import FatigueView
 from incidents.api.incidents import IncidentViewSet
 from incidents.api.insights import InsightsView
@@ -27,6 +28,7 @@ router.register(
     basename="api-postmortem-entry",
 )
 router.register("rehearsals", RehearsalViewSet, basename="api-rehearsal")
+router.register("events", EventViewSet, basename="api-event")
 router.register("action-items", ActionItemViewSet, basename="api-action-item")
 router.register(
     "postmortem-settings", PostmortemSettingsViewSet, basename="api-postmortem-settings"

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from incidents import escalation
+from incidents.big_events.selectors import EventExtras, event_extras
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
 from incidents.models.choices import Source
 from incidents.services.doorbell import ENGINE, ESCALATE, RECONCILE, SEND, ring_now
@@ -158,6 +159,8 @@ class _Step:
     advance: escalation.Advance
     people: list = field(default_factory=list)
     empty: list = field(default_factory=list)
+    extra: list = field(default_factory=list)  # paged for an event (not the step's own)
+    events: list = field(default_factory=list)  # the names of those events
 
 
 def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
@@ -194,12 +197,15 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
             _Step(incident, position, escalation.escalation_advance(policy, position, now))
         )
 
+    # One query for the events covering the services whose first step fires now.
+    firsts = {s.incident.service_id for s in steps if s.position.step == 0}
+    extras = event_extras(service_ids=firsts, at=now) if firsts else {}
     schedules = {
         target.id
         for step in steps
         for target in step.advance.fire.targets
         if target.kind == escalation.TargetKind.SCHEDULE
-    }
+    } | {pk for extra in extras.values() for pk in extra.schedule_ids}
     on_call = selectors.oncall_people_at(at=now, schedule_ids=schedules) if schedules else {}
     for step in steps:
         step.people, step.empty = targets_resolve(
@@ -209,6 +215,9 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
             at=now,
             on_call=on_call,
         )
+        extra = extras.get(step.incident.service_id) if step.position.step == 0 else None
+        if extra is not None:
+            _event_extras_add(step, extra, on_call)
     pages = pages_create_many(
         (PageRequest(s.incident, s.people, s.position.step, s.position.loop) for s in steps),
         fired_at=now,
@@ -225,22 +234,29 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
                 **escalation_schedule(incident=incident, due_at=advance.next_due, now=now),
             }
         _escalation_update(incident, {**fields, "policy_snapshot": incident.policy_snapshot})
-        names = ", ".join(p.display_name for p in step.people) or "nobody"
+        own = [p for p in step.people if p not in step.extra]
+        names = ", ".join(p.display_name for p in own) or "nobody"
+        if step.extra:
+            extra = ", ".join(p.display_name for p in step.extra)
+            names += f"; also {extra} (event: {', '.join(step.events)})"
         made = pages.get(incident.pk, [])
+        data = {
+            "step": position.step,
+            "loop": position.loop,
+            "people": [p.pk for p in step.people],
+            "pages": len(made),
+            # When the step was due: how late it fired (rehearsals measure it).
+            "due_at": incident.esc_due_at.isoformat() if incident.esc_due_at else None,
+        }
+        if step.events:
+            data["event_people"] = [p.pk for p in step.extra]
         timeline.append(
             _entry(
                 incident,
                 TimelineEntry.Kind.ESCALATED,
                 now,
                 f"Step {position.step + 1} (pass {position.pass_ + 1}): paging {names}.",
-                data={
-                    "step": position.step,
-                    "loop": position.loop,
-                    "people": [p.pk for p in step.people],
-                    "pages": len(made),
-                    # When the step was due: how late it fired (rehearsals measure it).
-                    "due_at": incident.esc_due_at.isoformat() if incident.esc_due_at else None,
-                },
+                data=data,
             )
         )
         timeline.extend(_entry(incident, TimelineEntry.Kind.NOBODY, now, n) for n in step.empty)
@@ -249,6 +265,21 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
     first = escalation.Position(0, 0, 0)
     slack_incidents_announce(incidents=[s.incident for s in steps if s.position == first], now=now)
     return [Fired(i.pk, [p for p in pages.get(i.pk, []) if p.due_at <= now]) for i in incidents]
+
+
+def _event_extras_add(step: _Step, extra: EventExtras, on_call: dict) -> None:
+    """Add the extra responders of the events covering the step's service to its people:
+    each person once, after the step's own."""
+    step.events = list(extra.names)
+    known = {p.pk for p in step.people}
+    candidates = list(extra.people.values()) + [
+        on_call[pk] for pk in sorted(extra.schedule_ids) if on_call.get(pk) is not None
+    ]
+    for person in candidates:
+        if person.pk not in known:
+            known.add(person.pk)
+            step.extra.append(person)
+            step.people.append(person)
 
 
 def _entry(incident: Incident, kind: str, at: datetime, message: str, **extra) -> TimelineEntry:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from incidents import events
+from incidents.big_events.selectors import event_ack_timeout
 from incidents.models import Incident, Page, Responder, TimelineEntry
 from incidents.models.choices import Source
 from incidents.services.doorbell import ESCALATE, ring
@@ -61,9 +62,14 @@ def incident_acknowledge(
 ) -> bool:
     """Acknowledge a triggered incident: stop its escalation and pending pages.
 
-    Return False (and change nothing) when it was not triggered.
+    Return False (and change nothing) when it was not triggered. During an event covering the
+    service, the re-trigger timeout is the shorter of the service's and the event's. A test
+    page (kind "test") is confirmed by its acknowledgement and resolved at once.
     """
     timeout = incident.service.ack_timeout_minutes
+    during = event_ack_timeout(service_id=incident.service_id, at=now)
+    if during is not None:
+        timeout = min(timeout, during) if timeout else during
     fields = {
         "status": Incident.Status.ACKNOWLEDGED,
         "acknowledged_at": now,
@@ -72,7 +78,7 @@ def incident_acknowledge(
         "esc_due_at": None,
         "ack_timeout_at": now + timedelta(minutes=timeout) if timeout else None,
     }
-    return _transition(
+    changed = _transition(
         incident,
         allowed=[Incident.Status.TRIGGERED],
         fields=fields,
@@ -82,6 +88,10 @@ def incident_acknowledge(
         source=source,
         what=events.ACKNOWLEDGED,
     )
+    if changed and incident.kind == Incident.Kind.TEST:
+        # Confirmed: nothing more to do, and no acknowledgement timeout may page again.
+        incident_resolve(incident=incident, now=now, by=by, source=source)
+    return changed
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
+from incidents.big_events.selectors import event_checklist, events_soon
 from incidents.forms import DeclareForm, form_errors
 from incidents.models.choices import Source
 from incidents.services.declare import incident_declare
@@ -31,8 +32,15 @@ def _page(request, form: DeclareForm | None = None, *, status: int = 200):
     person = _person(request)
     services = selectors.services_declarable(by=person)
     # The schedules of the viewer's teams (a superuser's: all), as /schedules/ lists them.
-    schedules = Schedule.objects.filter(team__in=teams_with(request))
-    context = oncall_overview(person=person, now=clock.now(), schedules=schedules) | {
+    teams = teams_with(request)
+    schedules = Schedule.objects.filter(team__in=teams)
+    now = clock.now()
+    context = oncall_overview(person=person, now=now, schedules=schedules) | {
+        # Each event under way or starting within a week, with its readiness checklist.
+        "events": [
+            (event, event_checklist(event=event, now=now))
+            for event in events_soon(team_ids=teams, now=now)
+        ],
         "zone": viewer_zone(request),
         "open_incidents": selectors.incidents_open(user=request.user),
         "rehearsals_open": selectors.rehearsals_open(user=request.user),

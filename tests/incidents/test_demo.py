@@ -2,12 +2,14 @@
 
 import io
 from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from incidents.models import Service
+from incidents.models import Event, Service
 from oncall.models import ContactMethod, Layer, NotificationRule, Person, Schedule, Team
 
 
@@ -20,7 +22,16 @@ def load(**options) -> str:
 def snapshot() -> dict:
     return {
         model.__name__: model.objects.count()
-        for model in (Person, Team, Schedule, Layer, ContactMethod, NotificationRule, Service)
+        for model in (
+            Person,
+            Team,
+            Schedule,
+            Layer,
+            ContactMethod,
+            NotificationRule,
+            Service,
+            Event,
+        )
     } | {"layer members": sum(layer.members.count() for layer in Layer.objects.all())}
 
 
@@ -89,3 +100,17 @@ def test_demo_schedules_and_services(settings):
         "cdn",
         "playback",
     }
+
+
+@pytest.mark.django_db
+def test_demo_puts_the_champions_final_on_next_saturday_evening_once(settings, frozen_now):
+    settings.DEBUG = True
+    frozen_now(datetime(2027, 3, 24, 12, 0, tzinfo=UTC))  # a Wednesday; clocks change Sunday
+    assert "one event (Champions final, Sat 27 Mar 19:00 Lisbon)" in load()
+    load()
+    (event,) = Event.objects.all()
+    lisbon = ZoneInfo("Europe/Lisbon")
+    assert event.starts_at == datetime(2027, 3, 27, 19, 0, tzinfo=lisbon)
+    assert event.ends_at == datetime(2027, 3, 27, 23, 30, tzinfo=lisbon)
+    assert sorted(event.services.values_list("name", flat=True)) == ["cdn", "edge", "playback"]
+    assert list(event.extra_schedules.values_list("name", flat=True)) == ["Secondary"]

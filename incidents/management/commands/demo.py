@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from incidents.big_events.demo import demo_event_load
 from incidents.demo import demo_load
+from oncall import clock
 from oncall.demo import PASSWORD
 
 
@@ -18,8 +20,10 @@ class Command(BaseCommand):
                 "pass --force if you really mean it."
             )
         team = demo_load()
+        event = demo_event_load(team=team, now=clock.now())
         self.stdout.write(
             f"Demo organisation ready: {team.name}, {team.members.count()} people "
-            f"(17 on call and their manager), {team.services.count()} services. "
+            f"(17 on call and their manager), {team.services.count()} services, "
+            f"one event ({event.name}, {event.starts_at:%a %d %b %H:%M} Lisbon). "
             f"Log in as admin / {PASSWORD}."
         )
