@@ -10,10 +10,11 @@ What they share with the other browser tests is in conftest.py.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
-from oncall import clock, rota
+from oncall import clock, rota, selectors
 from oncall.models import Person, Schedule
 from tests.browser.conftest import (
     SHOTS,
@@ -29,7 +30,10 @@ pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def this_weeks_turn(layer, size: int) -> int:
-    """Return which of `size` members takes the layer's turn running now (its windows aside)."""
+    """Return which of `size` members takes the layer's turn at its next shift (now, or when its
+    daily window next opens: early on a handoff day the turn running now has no hour left)."""
+    now = clock.now()
+    windows = rota.layer_shifts(selectors.schedule_rota_layer(layer), now, now + timedelta(days=14))
     pure = rota.Layer(
         participants=tuple(range(size)),
         turn_unit=rota.TurnUnit(layer.turn_unit),
@@ -37,7 +41,7 @@ def this_weeks_turn(layer, size: int) -> int:
         handoff=layer.handoff,
         time_zone=layer.time_zone,
     )
-    return rota.layer_on_call_at(pure, clock.now())
+    return rota.layer_on_call_at(pure, max(now, windows[0].start) if windows else now)
 
 
 def test_adding_a_member_changes_the_preview_then_the_saved_schedule(
