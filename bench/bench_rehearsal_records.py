@@ -1,6 +1,7 @@
 """What a rehearsal's server recorded, read for `manage.py rehearse` (make bench): the time and
 SQL queries of the selector rehearsal_records and of GET /api/v1/rehearsals/{id}/ over a
-rehearsal of INCIDENTS incidents, printed, never asserted. Target (issue 21): well under a
+rehearsal of INCIDENTS incidents, then the time to finish it (resolving them all) and to remove
+them, printed, never asserted. Target (issue 21): well under a
 second or two on SQLite.
 
 The rehearsal: INCIDENTS incidents of the demo's edge service's rehearsal twin, opened over
@@ -210,7 +211,23 @@ def measure(label: str) -> None:
         ("GET /api/v1/rehearsals/{id}/", answered),
     ):
         print(f"  {name:30} {median:7.1f} ms median {p90:7.1f} ms p90 {queries:3} queries")
-    print(f"  answer size {len(str(answered[3])) // 1024} KiB", flush=True)
+    print(f"  answer size {len(str(answered[3])) // 1024} KiB")
+    # Once each: finishing resolves every incident (all still open here), removing deletes them.
+    from incidents.models import Incident
+    from incidents.rehearsals.services import rehearsal_finish, rehearsal_remove
+
+    start = time.perf_counter()
+    rehearsal_finish(rehearsal=rehearsal, report={"p50": 1}, passed=True, now=now)
+    finished = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    rehearsal_remove(rehearsal=rehearsal, now=now)
+    removed = (time.perf_counter() - start) * 1000
+    left = Incident.objects.filter(service=rehearsal.service).count()
+    print(
+        f"  finish (resolve {INCIDENTS}) {finished:7.1f} ms, remove {removed:7.1f} ms "
+        f"({left} incidents left)",
+        flush=True,
+    )
 
 
 # --- the driver ---------------------------------------------------------------------------------
