@@ -137,3 +137,26 @@ def test_the_twin_follows_the_real_services_policy_and_urgency_at_each_rehearsal
     real.save()
     assert twin_for(real).escalation_policy == other
     assert Service.objects.filter(rehearsal_of=real).count() == 1
+
+
+@pytest.mark.postgres
+def test_rehearsals_of_one_service_started_at_once_start_once(transactional_db):
+    from incidents.demo import demo_load
+    from incidents.rehearsals.services import RehearsalBusy, rehearsal_start
+
+    from .test_chaos import concurrently
+
+    demo_load()
+    outcomes = []
+
+    def start(n):
+        try:
+            rehearsal_start(service="edge", alerts=10, rate=5, now=T0)
+            outcomes.append("started")
+        except RehearsalBusy:
+            outcomes.append("busy")
+
+    concurrently(start, threads=4)
+    assert sorted(outcomes) == ["busy", "busy", "busy", "started"]
+    assert Rehearsal.objects.count() == 1
+    assert Service.objects.filter(rehearsal_of__name="edge").count() == 1
