@@ -19,6 +19,7 @@ from incidents.models import (
     PostmortemReviewer,
     PostmortemSection,
     PostmortemSettings,
+    Rehearsal,
     Responder,
     RestNotice,
     RestOffer,
@@ -283,6 +284,23 @@ class RotaProposalAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["schedule", "created_by"]
     readonly_fields = [f.name for f in RotaProposal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rehearsal)
+class RehearsalAdmin(admin.ModelAdmin):
+    """Read-only: a rehearsal is started, finished and removed by `manage.py rehearse` through
+    the API (audited there); deleting an old one's record is allowed."""
+
+    list_display = ["service", "shape", "alerts", "rate", "started_at", "finished_at", "passed"]
+    list_filter = ["shape", "passed"]
+    list_select_related = ["service"]
+    readonly_fields = [f.name for f in Rehearsal._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -157,11 +157,14 @@ def rehearsals_open(*, user) -> int:
 
 def services_declarable(*, by: Person | None) -> QuerySet[Service]:
     """Return the services `by` may declare an incident on: those of the teams they respond
-    for (every one, for a superuser), archived ones aside; none for a viewer."""
+    for (every one, for a superuser), archived ones and rehearsal twins aside; none for a
+    viewer."""
     if by is None:
         return Service.objects.none()
     services = (
-        Service.objects.filter(archived_at__isnull=True).select_related("team").order_by("name")
+        Service.objects.filter(archived_at__isnull=True, rehearsal_of__isnull=True)
+        .select_related("team")
+        .order_by("name")
     )
     if oncall_selectors.is_superuser(by):
         return services

@@ -17,6 +17,8 @@ from oncall.models import (
     NotificationRule,
     Override,
     Person,
+    RehearsalSend,
+    RehearsalTurn,
     Schedule,
     SendPace,
     ShiftNotice,
@@ -207,6 +209,29 @@ class HeartbeatAdmin(admin.ModelAdmin):
 class SendPaceAdmin(admin.ModelAdmin):
     list_display = ["sender", "free_at"]
     readonly_fields = ["sender", "free_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RehearsalTurn)
+class RehearsalTurnAdmin(admin.ModelAdmin):
+    """A number's turns as rehearsals see them: bookkeeping, read-only."""
+
+    list_display = ["contact_method", "quiet_until", "calls_at"]
+    readonly_fields = ["contact_method", "quiet_until", "calls_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RehearsalSend)
+class RehearsalSendAdmin(admin.ModelAdmin):
+    """What the rehearsal channel 'sent' (it reached no one): read-only."""
+
+    list_display = ["reference", "kind", "address", "sent_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["reference", "kind", "address", "also", "provider_id", "sent_at"]
 
     def has_add_permission(self, request):
         return False

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.db.models import Count, Min
-from django.db.models.functions import TruncSecond
+from django.db.models import CharField, Count, Max, Min, Q
+from django.db.models.functions import Cast, Substr
 
 from incidents.models import Alert, Incident, Page, Rehearsal, TimelineEntry
 from oncall import clock
@@ -67,33 +67,34 @@ def rehearsal_records(rehearsal: Rehearsal, *, now: datetime | None = None) -> d
         .annotate(first=Min("received_at"))
         .values_list("incident_id", "first")
     )
-    # (incident, step, loop) -> [state, last sent_at]
-    pages: dict[tuple[int, int, int], list] = {}
+    # Per (incident, step, loop): whether every page is done, and when its last one left. Grouped
+    # in SQL: a storm's tens of thousands of page rows come back as one row a fired step.
+    pages = {
+        (incident_id, step, loop): (undone == 0, last)
+        for incident_id, step, loop, undone, last in Page.objects.filter(incident_id__in=ids)
+        .values("incident_id", "step", "loop")
+        .annotate(
+            undone=Count("pk", filter=~Q(state__in=DONE)),
+            last=Max("sent_at", filter=Q(state__in=LEFT)),
+        )
+        .order_by()
+        .values_list("incident_id", "step", "loop", "undone", "last")
+    }
     by_kind: Counter = Counter()
     failed = open_pages = total = 0
-    for incident_id, step, loop, kind, state, sent_at in Page.objects.filter(
-        incident_id__in=ids
-    ).values_list("incident_id", "step", "loop", "kind", "state", "sent_at"):
-        total += 1
-        by_kind[kind] += 1
-        failed += state == Page.State.FAILED
-        open_pages += state in OPEN
-        group = pages.setdefault((incident_id, step, loop), [True, None])
-        group[0] = group[0] and state in DONE
-        if state in LEFT and sent_at is not None and (group[1] is None or sent_at > group[1]):
-            group[1] = sent_at
-    fired = _fired_steps(ids)
-    per_second = {
-        second.isoformat(): n
-        for second, n in Alert.objects.filter(
-            incident_id__in=ids, received_at__gte=rehearsal.started_at
-        )
-        .annotate(second=TruncSecond("received_at"))
-        .values("second")
+    for kind, state, n in (
+        Page.objects.filter(incident_id__in=ids)
+        .values("kind", "state")
         .annotate(n=Count("pk"))
-        .order_by("second")
-        .values_list("second", "n")
-    }
+        .order_by()
+        .values_list("kind", "state", "n")
+    ):
+        total += n
+        by_kind[kind] += n
+        failed += n if state == Page.State.FAILED else 0
+        open_pages += n if state in OPEN else 0
+    fired = _fired_steps(ids)
+    per_second = alerts_per_second(ids, since=rehearsal.started_at)
     # Every page that left carries the provider id the rehearsal channel recorded; any other
     # went through a real provider.
     real_sends = (
@@ -125,7 +126,7 @@ def rehearsal_records(rehearsal: Rehearsal, *, now: datetime | None = None) -> d
         followed = steps if rehearsal.follow else steps[:1]
         done = bool(followed)
         for index, step in enumerate(steps):
-            done_here, last = pages.get((pk, step["step"], step["loop"]), [True, None])
+            done_here, last = pages.get((pk, step["step"], step["loop"]), (True, None))
             if index < len(followed):
                 done = done and done_here
             if done_here and last is not None:
@@ -149,6 +150,24 @@ def rehearsal_records(rehearsal: Rehearsal, *, now: datetime | None = None) -> d
         "pages_open": open_pages,
     }
     return {"progress": progress, "records": records}
+
+
+def alerts_per_second(incident_ids, *, since: datetime) -> dict[str, int]:
+    """Return {ISO second (UTC): alerts received then} for the incidents' alerts since `since`.
+
+    Grouped in SQL on the instant's text to the second (both databases give it in UTC as
+    "YYYY-MM-DD HH:MM:SS"): no datetime made per alert, nor a function call per row on SQLite.
+    """
+    second = Substr(Cast("received_at", CharField()), 1, 19)
+    rows = (
+        Alert.objects.filter(incident_id__in=incident_ids, received_at__gte=since)
+        .annotate(second=second)
+        .values("second")
+        .annotate(n=Count("pk"))
+        .order_by("second")
+        .values_list("second", "n")
+    )
+    return {f"{text.replace(' ', 'T')}+00:00": n for text, n in rows}
 
 
 def _add(values: list, value: float | None) -> None:

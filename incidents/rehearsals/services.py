@@ -116,10 +116,11 @@ def rehearsal_start(
     # Two starts at once: the lock on the real service's row makes the second see the first.
     Service.objects.select_for_update().filter(pk=real.pk).first()
     twin = twin_for(real)
-    if Rehearsal.objects.filter(
-        service=twin, finished_at__isnull=True, started_at__gt=now - ABANDONED_AFTER
-    ).exists():
+    unfinished = list(Rehearsal.objects.filter(service=twin, finished_at__isnull=True))
+    if any(r.started_at > now - ABANDONED_AFTER for r in unfinished):
         raise RehearsalBusy(f"A rehearsal of {real.name} is still running.")
+    for abandoned in unfinished:  # its command died: stop its incidents, revoke its endpoints
+        rehearsal_finish(rehearsal=abandoned, report=None, passed=None, now=now)
     rehearsal = Rehearsal.objects.create(
         service=twin,
         alerts=alerts,
@@ -169,7 +170,7 @@ def rehearsal_finish(
     if report is not None:
         if not isinstance(report, dict):
             raise ValidationError({"report": "Give the report as an object."})
-        if len(json.dumps(report)) > REPORT_MAX_BYTES:
+        if len(json.dumps(report).encode()) > REPORT_MAX_BYTES:
             raise ValidationError({"report": f"Keep the report under {REPORT_MAX_BYTES} bytes."})
     if passed is not None and not isinstance(passed, bool):
         raise ValidationError({"passed": "Give true or false."})

@@ -86,6 +86,10 @@ def test_a_second_start_of_a_running_rehearsal_is_refused_until_it_finishes_or_a
     frozen_now(T0 + timedelta(hours=1, seconds=1))
     assert start(root).status_code == 201
     assert Service.objects.filter(rehearsal_of__name="blue-cdn").count() == 1
+    # The abandoned one was finished: its endpoints no longer take alerts.
+    abandoned = Rehearsal.objects.get(pk=first["id"])
+    assert abandoned.finished_at == T0 + timedelta(hours=1, seconds=1)
+    assert Integration.objects.filter(service__name="blue-cdn-rehearsal").count() == 3
 
 
 @pytest.mark.parametrize(

@@ -148,6 +148,7 @@ def test_the_dashboard_hides_rehearsal_incidents_and_says_how_many_are_open(
 ):
     frozen_now(T0)
     made = one_of_each(T0)
+    twin_for(Service.objects.get(name="edge"))
     client.force_login(Person.objects.get(user__username="admin").user)
     html = client.get("/dashboard/incidents/").content.decode()
     assert "real disk" in html and "test disk" in html
@@ -155,6 +156,7 @@ def test_the_dashboard_hides_rehearsal_incidents_and_says_how_many_are_open(
     assert "1 rehearsal incident open" in html
     board = client.get("/incidents/").content.decode()
     assert "real disk" in board and "rehearsal disk" not in board
+    assert "edge-rehearsal" not in client.get("/").content.decode()  # nor declared on by hand
     # Asked for by its service, it is found.
     twin = made[Incident.Kind.REHEARSAL].service
     assert "rehearsal disk" in client.get(f"/incidents/?service={twin.pk}").content.decode()

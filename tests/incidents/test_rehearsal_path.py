@@ -3,7 +3,8 @@ incidents page the real people's rules, and every page reaches no one."""
 
 from datetime import timedelta
 
-from incidents.models import Incident, Page, Service
+from incidents.models import Incident, Page, Rehearsal, Service
+from incidents.rehearsals.selectors import rehearsal_records
 from incidents.rehearsals.twins import twin_for
 from oncall.channels.recording import sends
 from oncall.models import RehearsalSend
@@ -21,6 +22,7 @@ def test_a_rehearsal_incident_pages_through_the_rehearsal_channel_and_reaches_no
     settings,
 ):
     twin = twin_for(Service.objects.get(name="edge"))
+    rehearsal = Rehearsal.objects.create(service=twin, alerts=1, rate=1, started_at=T0)
     number = post_alert(client, twin, "disk-full")
     incident = Incident.objects.get(pk=number)
     assert incident.kind == Incident.Kind.REHEARSAL
@@ -33,6 +35,10 @@ def test_a_rehearsal_incident_pages_through_the_rehearsal_channel_and_reaches_no
     )
     incident.refresh_from_db()
     assert incident.first_paged_at == min(p.sent_at for p in left)
+    # What the server recorded, as the client reads it: the step fired when due, no real send.
+    records = rehearsal_records(rehearsal, now=T0 + 10 * SECOND)["records"]
+    assert records["alert_to_incident"] == [0.0] and records["escalation_lateness"] == [0.0]
+    assert records["real_channel_sends"] == 0 and records["alert_to_first_page"] == [0.0]
 
     # The same alert to the real service pages for real.
     real = post_alert(client, Service.objects.get(name="edge"), "disk-full")
