@@ -7,6 +7,7 @@ from incidents.models import (
     EscalationPolicy,
     EscalationStep,
     EscalationTarget,
+    Event,
     Incident,
     InsightBucket,
     Integration,
@@ -26,6 +27,8 @@ from incidents.models import (
     RollupWatermark,
     RotaProposal,
     Service,
+    Tally,
+    TestPage,
     TimelineEntry,
 )
 
@@ -301,6 +304,48 @@ class RehearsalAdmin(admin.ModelAdmin):
     list_filter = ["shape", "passed"]
     list_select_related = ["service"]
     readonly_fields = [f.name for f in Rehearsal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Big events are planned on /events/ (audited there, services and responders included);
+    here for the record and for repairs."""
+
+    list_display = ["name", "team", "starts_at", "ends_at", "ack_timeout_minutes"]
+    list_filter = ["team"]
+    list_select_related = ["team"]
+    search_fields = ["name"]
+    filter_horizontal = ["services", "extra_people", "extra_schedules"]
+
+
+@admin.register(TestPage)
+class TestPageAdmin(admin.ModelAdmin):
+    """Read-only: a test page is sent from its event's page, the API or the command."""
+
+    list_display = ["event", "person", "incident", "sent_at"]
+    list_select_related = ["event", "person", "incident"]
+    readonly_fields = [f.name for f in TestPage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tally)
+class TallyAdmin(admin.ModelAdmin):
+    """Read-only: each process's counters for /metrics."""
+
+    list_display = ["metric", "label", "process", "count", "total", "updated_at"]
+    list_filter = ["metric"]
+    readonly_fields = [f.name for f in Tally._meta.fields]
 
     def has_add_permission(self, request):
         return False
