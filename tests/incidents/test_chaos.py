@@ -433,12 +433,11 @@ def test_flushing_redis_mid_storm_loses_no_page_and_repeats_none(fleet, broker, 
     def flush(done):
         sent = len(sends(fleet.recording))
         queued = broker.client.llen("celery") + broker.client.hlen("unacked")
-        broker.client.flushdb()
         if os.environ.get("REDIS_URL", "").startswith("redis"):
             cache = redis.Redis.from_url(os.environ["REDIS_URL"])
             cache.flushdb()  # the cache the fleet shares: Redis lost everything it held for us
             cache.close()
-        assert broker.client.dbsize() == 0
+        assert broker.client.flushdb()  # the broker last: the workers write to it all the time
         return f"Redis emptied after {done} alerts and {sent} sends, dropping {queued} messages"
 
     storm_run(fleet, storm_org, flush)
