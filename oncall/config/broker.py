@@ -20,7 +20,7 @@ from queue import Empty
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -58,3 +58,9 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+
+def register() -> None:
+    """Make "filesystem://" broker URLs use this transport in this process (the Celery app does
+    it on import, before any connection is made); any other URL is left to kombu."""
+    TRANSPORT_ALIASES["filesystem"] = f"{__name__}:Transport"

@@ -5,6 +5,9 @@ import os
 from celery import Celery
 from celery.signals import setup_logging
 
+from oncall.config import broker
+
+broker.register()  # the embedded default's broker: each message written whole
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oncall.config.settings.local")
 
 app = Celery("plantao")

@@ -59,7 +59,12 @@ def test_a_file_a_worker_cannot_read_is_skipped_and_the_next_message_delivered(f
     assert "could not read" in caplog.text
 
 
-def test_the_embedded_default_uses_it():
-    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        pytest.skip("the broker here is not the embedded default (CELERY_BROKER_URL is set)")
-    assert settings.CELERY_BROKER_TRANSPORT == "oncall.config.broker:Transport"
+def test_the_embedded_default_uses_it_and_a_redis_url_is_left_to_kombu():
+    from oncall.config.celery import app
+
+    assert Connection("filesystem://").transport_cls is Transport or isinstance(
+        Connection("filesystem://").transport, Transport
+    )
+    assert not isinstance(Connection("redis://127.0.0.1:9/0").transport, Transport)
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        assert isinstance(app.connection_for_write().transport, Transport)

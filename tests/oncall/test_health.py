@@ -27,8 +27,9 @@ def test_readyz_checks_the_database_and_the_broker(client):
 @pytest.mark.django_db
 def test_readyz_reports_an_unreachable_broker_without_its_password(client, monkeypatch):
     unreachable = "redis://:hunter2-secret@127.0.0.1:9/0"
-    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)  # Celery prefers it to its settings
+    # The setting first: its value to restore is read before the variable below changes it.
     monkeypatch.setattr(app.conf, "broker_url", unreachable)
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)  # Celery prefers it to its settings
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
