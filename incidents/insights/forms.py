@@ -58,9 +58,9 @@ class InsightsForm(forms.Form):
         super().__init__({**defaults, **query.dict()})
         self.reader = reader
         self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids).order_by("name")
-        self.fields["service"].queryset = Service.objects.filter(team_id__in=team_ids).order_by(
-            "name"
-        )
+        self.fields["service"].queryset = Service.objects.filter(
+            team_id__in=team_ids, rehearsal_of__isnull=True
+        ).order_by("name")
         self.fields["person"].queryset = (
             Person.objects.filter(memberships__team_id__in=team_ids)
             .distinct()

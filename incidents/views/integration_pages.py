@@ -78,7 +78,7 @@ def integration_list(request):
 def integration_new(request):
     """Create an integration of a service the viewer administers; its token is shown next."""
     services = Service.objects.filter(
-        team__in=admin_team_ids(request), archived_at__isnull=True
+        team__in=admin_team_ids(request), archived_at__isnull=True, rehearsal_of__isnull=True
     ).order_by("name")
     if not services.exists():
         return refused(request, "create an integration")

@@ -50,9 +50,10 @@ def _services():
 @require_GET
 def service_list(request):
     """List the viewer's teams' services with their policy, urgency, channel and open incidents."""
-    services = visible(request, _services().filter(archived_at__isnull=True)).annotate(
-        open_incidents=Count("incidents", filter=Q(incidents__status__in=Incident.OPEN))
-    )
+    # A rehearsal twin is the rehearsals' business, not a service the team runs.
+    services = visible(
+        request, _services().filter(archived_at__isnull=True, rehearsal_of__isnull=True)
+    ).annotate(open_incidents=Count("incidents", filter=Q(incidents__status__in=Incident.OPEN)))
     context = {"services": services, "may_create": bool(admin_team_ids(request))}
     return render(request, "incidents/services_list.html", context)
 

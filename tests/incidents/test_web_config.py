@@ -22,6 +22,7 @@ from incidents.models import (
     MaintenanceWindow,
     Service,
 )
+from incidents.rehearsals.twins import twin_for
 from incidents.services.integrations import integration_create
 from oncall import clock
 from oncall.models import AuditEntry, Membership, Person, Team
@@ -370,3 +371,15 @@ def test_each_kind_shows_where_its_monitoring_sends(manager, kind, path):
     assert url.endswith(path.format(token=token))
     if kind == "heartbeat":
         assert service.integrations.get().heartbeat_interval_seconds == 300
+
+
+def test_a_rehearsal_twin_is_not_listed_nor_offered_as_a_service(sre, manager):
+    """After a rehearsal, its twin (auth-rehearsal) is no service the team runs: not on the
+    services page, not offered for a new integration, not in the insights' choice of service."""
+    real = Service.objects.get(name="auth")
+    twin_for(real)
+    client = browser(manager)
+    assert "auth-rehearsal" not in client.get("/services/").content.decode()
+    assert ">auth<" in client.get("/services/").content.decode()
+    assert "auth-rehearsal" not in client.get("/integrations/new/").content.decode()
+    assert "auth-rehearsal" not in client.get("/insights/").content.decode()
