@@ -45,6 +45,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "actor",
             "actor_name",
             "token_name",
+            "origin",
             "source",
             "action",
             "object_type",

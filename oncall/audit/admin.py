@@ -39,6 +39,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "at",
         "actor",
         "token_name",
+        "origin",
         "source",
         "action",
         "object_type",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from celery.signals import task_postrun, task_prerun
 
@@ -43,6 +43,7 @@ class Actor:
     user_id: int | None = None
     name: str = ""
     token_name: str = ""
+    origin: str = ""
 
 
 NOBODY = Actor()
@@ -60,15 +61,18 @@ def actor_of(user, token_name: str = "") -> Actor:
 class Acting:
     """An explicit actor and source (a command, a task, a test)."""
 
-    def __init__(self, *, actor=None, token_name: str = "", source: str = Source.SHELL):
+    def __init__(
+        self, *, actor=None, token_name: str = "", source: str = Source.SHELL, origin: str = ""
+    ):
         self.source = source
         self._user = actor
         self._token_name = token_name
+        self._origin = origin
         self._actor: Actor | None = None
 
     def actor(self) -> Actor:
         if self._actor is None:
-            self._actor = actor_of(self._user, self._token_name)
+            self._actor = replace(actor_of(self._user, self._token_name), origin=self._origin)
         return self._actor
 
 
@@ -115,9 +119,12 @@ def verb() -> str | None:
 
 
 @contextmanager
-def audit_context(*, actor=None, token_name: str = "", source: str = Source.SHELL) -> Iterator:
-    """Record what is done inside as done by `actor` (a user, or None) through `source`."""
-    reset = _acting.set(Acting(actor=actor, token_name=token_name, source=source))
+def audit_context(
+    *, actor=None, token_name: str = "", source: str = Source.SHELL, origin: str = ""
+) -> Iterator:
+    """Record what is done inside as done by `actor` (a user, or None) through `source`, coming
+    in `origin` (a configuration file's name) if given."""
+    reset = _acting.set(Acting(actor=actor, token_name=token_name, source=source, origin=origin))
     try:
         yield
     finally:

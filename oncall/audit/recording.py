@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -121,6 +121,7 @@ def _entry(*, action: str, changes: dict, about: dict, actor: Actor, source: str
         actor_user_id=actor.user_id,
         actor_name=actor.name,
         token_name=actor.token_name,
+        origin=actor.origin[:200],
         source=source,
         action=action,
         changes=changes,
@@ -256,7 +257,9 @@ def audit_record(
             "team_id": team_id,
             "person_id": person_id,
         },
-        actor=context_actor if actor is None else actor_of(actor, context_actor.token_name),
+        actor=context_actor
+        if actor is None
+        else replace(actor_of(actor, context_actor.token_name), origin=context_actor.origin),
         source=source or now.source,
     )
     entry.save()

@@ -75,6 +75,8 @@ class AuditEntry(models.Model):
         max_length=100, blank=True, help_text="The API token's name (never the token)."
     )
     source = models.CharField(max_length=10, choices=Source.choices)
+    # What the change came in, when it came in a file: the configuration file's name.
+    origin = models.CharField(max_length=200, blank=True, default="")
     action = models.CharField(
         max_length=32, help_text=f"What was done; commonly {', '.join(COMMON_ACTIONS)}."
     )

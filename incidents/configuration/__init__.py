@@ -1,0 +1,9 @@
+"""Configuration as code: the whole set-up of one or more teams as a YAML file.
+
+- `schema`: the file's shape, published as JSON Schema (`manage.py config schema`).
+- `files`: YAML in (with the line of every value) and out (stable, readable).
+- `normal`: a loaded file checked whole (every mistake with its line) and filled in with defaults:
+  the normal form every other module reads and writes.
+- `export`, `plan`, `apply`: the database as a file, what a file would change, and the change.
+- `rotas`: a file's schedule as the pure rota, to ask who is on call without a database.
+"""
