@@ -172,9 +172,7 @@ def _team(team: Team) -> dict:
         "manager": email_of(team.manager) if team.manager else None,
         "rest_after_sleep_pages": team.rest_after_sleep_pages,
         "rest_notice_nights": team.rest_notice_nights,
-        "members": [
-            {"person": email_of(m.person), "role": m.role} for m in team.memberships.all()
-        ],
+        "members": [{"person": email_of(m.person), "role": m.role} for m in team.memberships.all()],
     }
 
 
