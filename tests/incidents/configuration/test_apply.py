@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents.models import EscalationPolicy, Integration, Service
+from oncall import services
 from oncall.models import AuditEntry, ContactMethod, Person, Schedule, Team
 
 from .world import NOW, apply, edited, plan
@@ -136,3 +137,70 @@ def test_one_change_in_the_file_touches_that_object_only(kind, frozen_now):
     assert {entry.object_type for entry in entries} == touched
     assert len({entry.object_id for entry in entries}) == 1
     assert plan(edited(change)).empty
+
+
+def smaller(config):
+    """Leave out a service, a policy, an integration, a window, an override, a contact method,
+    and Cy (their layer too)."""
+    del config["services"][1]
+    del config["escalation_policies"][1]
+    cdn = config["services"][0]
+    del cdn["integrations"][1]
+    cdn["maintenance_windows"] = []
+    schedule = config["schedules"][0]
+    schedule["overrides"] = []
+    del schedule["layers"][1]
+    del config["people"][0]["contact_methods"][1]
+    del config["people"][2]
+    del config["teams"][0]["members"][2]
+
+
+def test_without_prune_what_the_file_leaves_out_is_kept_and_listed(frozen_now):
+    frozen_now(NOW)
+    apply()
+    applied = apply(edited(smaller))
+    kept = applied.plan.text()
+    for label in (
+        "service 'api'",
+        "escalation policy 'SRE quiet'",
+        "integration cdn/heartbeat 'cron'",
+        "maintenance window cdn '2026-12-20T01:00:00Z..2026-12-20T03:00:00Z'",
+        "override Follow the sun 'bo@example.com 2026-12-24T00:00:00Z..2026-12-26T00:00:00Z'",
+        "contact method ana@example.com 'email ana@example.com'",
+        "person 'cy@example.com'",
+    ):
+        assert f"  {label}" in kept
+    assert applied.plan.count("delete", "archive") == 0
+    assert Service.objects.filter(name="api").exists()
+    assert Integration.objects.filter(name="cron").exists()
+    assert ContactMethod.objects.filter(address="ana@example.com").exists()
+    cy = Person.objects.get(user__email="cy@example.com")
+    assert cy.user.is_active and not cy.memberships.exists()  # the team's list is the file's
+    assert Schedule.objects.get().layers.count() == 1
+
+
+def test_prune_deletes_what_the_file_leaves_out_and_archives_its_people(frozen_now):
+    frozen_now(NOW)
+    apply()
+    applied = apply(edited(smaller), prune=True)
+    assert "Not in the file" not in applied.plan.text()
+    assert applied.plan.count("delete", "archive") == 7
+    assert "- person 'cy@example.com' (archived" in applied.plan.text()
+    assert not Service.objects.filter(name="api").exists()
+    assert not EscalationPolicy.objects.filter(name="SRE quiet").exists()
+    assert list(Integration.objects.values_list("name", flat=True)) == ["prod"]
+    assert not Service.objects.get(name="cdn").maintenance.exists()
+    assert not Schedule.objects.get().overrides.exists()
+    assert not ContactMethod.objects.filter(address="ana@example.com").exists()
+    assert not Person.objects.get(user__email="cy@example.com").user.is_active
+    assert plan(edited(smaller), prune=True).empty
+
+
+def test_prune_keeps_a_person_who_is_also_in_a_team_the_file_does_not_name(frozen_now):
+    frozen_now(NOW)
+    apply()
+    other = services.team_create(name="Other")
+    services.team_member_add(team=other, person=Person.objects.get(user__email="cy@example.com"))
+    planned = plan(edited(smaller), prune=True)
+    assert "  person 'cy@example.com'" in planned.text()
+    assert planned.count("archive") == 0

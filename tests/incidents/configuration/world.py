@@ -29,6 +29,7 @@ people:
       - kind: sms
         address: "+5511987654321"
         rules: [{urgency: high}, {urgency: low, after_minutes: 5}]
+      - {kind: email, address: ana@example.com}
   - email: bo@example.com
     name: Bo
     contact_methods:
