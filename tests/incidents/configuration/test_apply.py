@@ -4,11 +4,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidents.configuration.normal import ConfigInvalid
 from incidents.models import EscalationPolicy, Integration, Service
 from oncall import services
+from oncall.channels.recording import sends
 from oncall.models import AuditEntry, ContactMethod, Person, Schedule, Team
 
-from .world import NOW, apply, edited, plan
+from .world import FILE, NOW, apply, edited, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,100 @@ def test_prune_keeps_a_person_who_is_also_in_a_team_the_file_does_not_name(froze
     planned = plan(edited(smaller), prune=True)
     assert "  person 'cy@example.com'" in planned.text()
     assert planned.count("archive") == 0
+
+
+@pytest.fixture
+def sent(settings, tmp_path, monkeypatch):
+    """Verification codes go through the recording channel, sent as soon as a commit queues
+    them; call the fixture's result to read what was sent."""
+    from oncall import tasks
+    from oncall.config.celery import app
+
+    settings.PLANTAO_CHANNEL = "recording"
+    settings.PLANTAO_RECORDING_PATH = str(tmp_path / "sent.jsonl")
+    monkeypatch.setattr(
+        app, "send_task", lambda name, args: getattr(tasks, name.rsplit(".", 1)[1])(*args)
+    )
+    return lambda: sends(settings.PLANTAO_RECORDING_PATH)
+
+
+def test_new_contact_methods_arrive_unverified_and_are_sent_their_codes(
+    frozen_now, sent, django_capture_on_commit_callbacks
+):
+    frozen_now(NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        apply(trust_verified=False)
+    assert sorted(message["address"] for message in sent()) == [
+        "+5511987654321",
+        "ana@example.com",
+        "bo@example.com",
+    ]
+    assert all("code is" in message["body"] for message in sent())
+    assert not ContactMethod.objects.filter(verified_at__isnull=False).exists()
+    assert not AuditEntry.objects.filter(action="trust_verified").exists()
+
+
+def test_trust_verified_marks_them_verified_sends_nothing_and_says_so_in_the_log(
+    frozen_now, sent, django_capture_on_commit_callbacks
+):
+    frozen_now(NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        apply(trust_verified=True)
+    assert sent() == []
+    assert not ContactMethod.objects.filter(verified_at__isnull=True).exists()
+    trusted = AuditEntry.objects.filter(object_type="contact_method")
+    assert set(trusted.values_list("action", "origin", "source")) == {
+        ("trust_verified", "plantao.yaml", "config")
+    }
+    assert trusted.count() == 3
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_service_refusing_rolls_everything_back_and_names_the_line(frozen_now):
+    frozen_now(NOW)
+    text = FILE.replace("    escalation_policy: SRE quiet\n", "    slack_channel: not-one\n")
+    with pytest.raises(ConfigInvalid) as raised:
+        apply(text)
+    (problem,) = raised.value.problems
+    assert problem.line == line_of(text, "- name: api")
+    assert problem.path == "services[1]"
+    assert "service 'api': slack_channel: not-one is not a Slack channel id" in problem.message
+    assert raised.value.name == "plantao.yaml"
+    assert not Team.objects.exists() and not Person.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_refused_change_leaves_the_changes_before_it_undone(frozen_now):
+    frozen_now(NOW)
+    apply()
+    before = last_entry()
+
+    def two(config):
+        config["people"][1]["name"] = "Bo Lee"
+        config["services"][0]["slack_channel"] = "nope"
+
+    with pytest.raises(ConfigInvalid, match="cdn"):
+        apply(edited(two))
+    assert Person.objects.get(user__email="bo@example.com").display_name == "Bo"
+    assert last_entry() == before
+
+
+def test_moving_an_object_to_another_team_is_refused_at_its_team_line(frozen_now):
+    frozen_now(NOW)
+    apply()
+
+    def moved(config):
+        config["teams"].append({"name": "Ops", "members": [{"person": "bo@example.com"}]})
+        config["services"][1]["team"] = "Ops"
+        config["services"][1]["escalation_policy"] = None
+
+    text = edited(moved)
+    with pytest.raises(ConfigInvalid) as raised:
+        plan(text)
+    (problem,) = raised.value.problems
+    assert problem.path == "services[1].team"
+    assert problem.line == line_of(text, "team: Ops")
+    assert "a service stays in its team ('SRE')" in problem.message
