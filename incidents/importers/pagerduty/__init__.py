@@ -27,8 +27,8 @@ _CURL = (
 _API = "https://api.pagerduty.com"
 _SINCE = "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 _UNTIL = "$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)"
-_EACH_SCHEDULE = "for id in $(jq -r '.schedules[].id' schedules.json); do "
-_EACH_TEAM = "for id in $(jq -r '.teams[].id' teams.json); do "
+_EACH_SCHEDULE = "for id in $(jq -r '.schedules[].id' schedules*.json); do "
+_EACH_TEAM = "for id in $(jq -r '.teams[].id' teams*.json); do "
 
 # The saved file (without .json) -> the command that saves it. A list answered with
 # "more": true continues in <name>-2.json, <name>-3.json... (add &offset=100, 200...).
