@@ -6,13 +6,15 @@ What PagerDuty means, and how it is carried:
 - A layer is computed in the schedule's time zone, and a handoff keeps its wall-clock time across
   a DST change: a turn of whole days or weeks is a turn of calendar days or weeks there. A turn of
   whole hours is elapsed time in Plantão, which is the same only in a zone without DST.
+  Turns of whole hours dividing a day are carried exactly as one daily layer per slot.
 - Restrictions (`start_time_of_day`, `duration_seconds`, ISO `start_day_of_week`) are in the
   schedule's zone too, as the file's are in the layer's zone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidents.configuration import schema
@@ -31,9 +33,7 @@ def schedule_of(
         zone = "UTC"
     layers = []
     for layer in reversed(given.get("schedule_layers") or []):
-        converted = _layer(imported, layer, name, zone, emails)
-        if converted is not None:
-            layers.append(converted)
+        layers += _layers(imported, layer, name, zone, emails)
     return {
         "name": name,
         "team": team,
@@ -44,7 +44,9 @@ def schedule_of(
     }
 
 
-def _layer(imported: Import, layer: dict, schedule: str, zone: str, emails: dict) -> dict | None:
+def _layers(imported: Import, layer: dict, schedule: str, zone: str, emails: dict) -> list:
+    """Return the file's layers for one PagerDuty layer: one, or none when it cannot be carried,
+    or one a slot when hour turns in a zone with DST are better said as daily turns."""
     label = f"{schedule} / {layer.get('name') or layer.get('id')}"
     participants = []
     for entry in layer.get("users") or []:
@@ -55,7 +57,7 @@ def _layer(imported: Import, layer: dict, schedule: str, zone: str, emails: dict
             imported.skip("layer participant", label, f"user {user_id} is not among the users")
     if not participants:
         imported.skip("schedule layer", label, "no users: nobody to put on call")
-        return None
+        return []
     seconds = int(layer.get("rotation_turn_length_seconds") or 0)
     turn = _turn(seconds, zone)
     if turn is None:
@@ -64,16 +66,8 @@ def _layer(imported: Import, layer: dict, schedule: str, zone: str, emails: dict
             label,
             f"turns of {seconds} seconds: Plantão's turns are whole hours, days or weeks",
         )
-        return None
+        return []
     unit, count, exact = turn
-    if not exact:
-        imported.skip(
-            "schedule layer",
-            label,
-            f"imported in part: turns of {count} hours are elapsed time in Plantão, while "
-            f"PagerDuty keeps handoffs at their local time in {zone}; after a DST change they "
-            "differ by an hour (check with --verify)",
-        )
     restrictions = []
     for restriction in layer.get("restrictions") or []:
         converted = _restriction(restriction)
@@ -86,7 +80,7 @@ def _layer(imported: Import, layer: dict, schedule: str, zone: str, emails: dict
             )
         else:
             restrictions.append(converted)
-    return {
+    found = {
         "name": (layer.get("name") or "Layer")[:100],
         "turn_unit": unit,
         "turn_count": count,
@@ -97,6 +91,48 @@ def _layer(imported: Import, layer: dict, schedule: str, zone: str, emails: dict
         "participants": participants,
         "restrictions": restrictions,
     }
+    if exact:
+        return [found]
+    if 24 % count == 0 and not restrictions:
+        return _slots(found, count)
+    imported.skip(
+        "schedule layer",
+        label,
+        f"imported in part: turns of {count} hours are elapsed time in Plantão, while "
+        f"PagerDuty keeps handoffs at their local time in {zone}; after a DST change they "
+        "differ by an hour (check with --verify)",
+    )
+    return [found]
+
+
+def _slots(layer: dict, hours: int) -> list:
+    """Return a layer of `hours`-hour turns (a divisor of 24) as one daily layer per slot of the
+    day, each restricted to its slot: turns that keep their local time, as PagerDuty's do.
+
+    Slot j of local day d is turn d * slots + j, so its person is participants[(j + slots * d)
+    mod n]: a daily rotation through those, repeating after n / gcd(n, slots) days."""
+    people, slots = layer["participants"], 24 // hours
+    first = datetime.fromisoformat(layer["handoff"])
+    zone = ZoneInfo(layer["time_zone"])
+    local = first.replace(tzinfo=None)
+    period = len(people) // math.gcd(len(people), slots)
+    found = []
+    for j in range(slots):
+        opens = local + timedelta(hours=hours * j)
+        found.append(
+            {
+                **layer,
+                "name": f"{layer['name']} ({opens:%H:%M})"[:100],
+                "turn_unit": "days",
+                "turn_count": 1,
+                "handoff": opens.replace(tzinfo=zone).isoformat(),
+                "participants": [people[(j + slots * d) % len(people)] for d in range(period)],
+                "restrictions": [
+                    {"kind": "daily", "start": f"{opens:%H:%M}", "duration": f"{hours:02d}:00"}
+                ],
+            }
+        )
+    return found
 
 
 def _turn(seconds: int, zone: str) -> tuple[str, int, bool] | None:

@@ -184,15 +184,32 @@ def test_what_does_not_map_is_reported(imported):
     }
 
 
-def test_hour_turns_in_a_zone_with_dst_are_reported_as_only_in_part(answers):
-    changed = copy.deepcopy(answers)
-    ops = _by_name(changed["schedules"], "Ops twelve hours")
-    ops["time_zone"] = "Europe/London"
-    imported = pagerduty.convert(changed)
-    layer = _by_name(
-        _by_name(imported.config["schedules"], "Ops twelve hours")["layers"], "Twelve hours"
+def test_twelve_hour_turns_in_a_zone_with_dst_keep_their_local_handoffs(imported):
+    schedule = _by_name(imported.config["schedules"], "Ops twelve hours")
+    assert schedule["time_zone"] == "Europe/London"
+    # PagerDuty hands over at 09:00 and 21:00 London time all year: one daily layer per slot.
+    day, night = schedule["layers"]
+    assert (day["name"], day["turn_unit"], day["turn_count"]) == ("Twelve hours (09:00)", "days", 1)
+    assert day["restrictions"] == [{"kind": "daily", "start": "09:00", "duration": "12:00"}]
+    assert night["restrictions"] == [{"kind": "daily", "start": "21:00", "duration": "12:00"}]
+    nora, omar, quinn = (
+        "nora.wilson@example.com",
+        "omar.haddad@example.com",
+        "quinn.baker@example.com",
     )
-    assert (layer["turn_unit"], layer["turn_count"]) == ("hours", 12)
+    assert day["participants"] == [nora, quinn, omar]
+    assert night["participants"] == [omar, nora, quinn]
+
+
+def test_hour_turns_that_do_not_divide_a_day_in_a_zone_with_dst_are_reported(answers):
+    changed = copy.deepcopy(answers)
+    layer = _by_name(
+        _by_name(changed["schedules"], "Ops twelve hours")["schedule_layers"], "Twelve hours"
+    )
+    layer["rotation_turn_length_seconds"] = 5 * 3600
+    imported = pagerduty.convert(changed)
+    schedule = _by_name(imported.config["schedules"], "Ops twelve hours")
+    assert [(lay["turn_unit"], lay["turn_count"]) for lay in schedule["layers"]] == [("hours", 5)]
     (why,) = [u.why for u in imported.unmapped if u.name == "Ops twelve hours / Twelve hours"]
     assert "DST" in why
 
