@@ -146,6 +146,7 @@ class _Reader:
                     raise ImportFailed(f"{path} said there is more, but gave an empty page")
         found = []
         for page in pages:
+            _refused(name, page)
             if not isinstance(page, dict) or not isinstance(page.get(key), list):
                 raise ImportFailed(f"{name}: expected a JSON object with a list {key!r}")
             found.extend(page[key])
@@ -157,8 +158,9 @@ class _Reader:
             answer = pages[0]
         else:
             answer = self.source.get(path)
-        if not isinstance(answer, dict):
-            raise ImportFailed(f"{name}: expected a JSON object")
+        _refused(name, answer)
+        if not isinstance(answer, dict) or not isinstance(answer.get("schedule"), dict):
+            raise ImportFailed(f"{name}: expected a JSON object with a 'schedule'")
         return answer
 
     def _missing(self, name: str) -> list:
@@ -169,6 +171,17 @@ class _Reader:
         how = HOW_TO_SAVE.get(generic) or HOW_TO_SAVE.get(name)
         hint = f": save it with\n  {how}" if how else ""
         raise ImportFailed(f"{self.source.path / (name + '.json')} is missing{hint}")
+
+
+def _refused(name: str, answer) -> None:
+    """Raise ImportFailed if `answer` is PagerDuty's error answer (a file saved with a refused
+    key, say), with its message."""
+    if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+        message = answer["error"].get("message") or "an error"
+        raise ImportFailed(
+            f"{name}: PagerDuty answered {message!r} ({answer['error'].get('code', '')}) "
+            "instead of data: save it again with a key that may read it"
+        )
 
 
 def _iso(moment: datetime) -> str:

@@ -291,6 +291,16 @@ def test_a_missing_saved_file_names_the_command_that_saves_it(tmp_path):
     assert "/schedules/$id" in message
 
 
+def test_a_saved_error_answer_is_said_as_such(tmp_path):
+    folder = tmp_path / "saved"
+    shutil.copytree(FIXTURES, folder)
+    refused = {"error": {"message": "Access Denied", "code": 2008}}
+    (folder / "teams.json").write_text(json.dumps(refused))
+    with pytest.raises(CommandError) as error:
+        call_command("import", "pagerduty", "--from", str(folder))
+    assert "teams: PagerDuty answered 'Access Denied' (2008) instead of data" in str(error.value)
+
+
 def test_how_to_save_names_every_file_the_folder_holds():
     saved = {path.stem for path in FIXTURES.glob("*.json")}
     generic = {
