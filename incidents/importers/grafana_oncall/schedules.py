@@ -44,6 +44,14 @@ def schedule_of(
             name,
             "its overrides from an iCal calendar (ical_url_overrides) were not imported",
         )
+    slack = schedule.get("slack") or {}
+    if slack.get("channel_id") or slack.get("user_group_id"):
+        imported.skip(
+            "schedule",
+            name,
+            "its Slack channel and user group (shift notices, the on-call user group) were not "
+            "imported; set the team's slack_channel in the file if you want Plantão's notices",
+        )
     zone = schedule.get("time_zone") or "UTC"
     mapper = ShiftMapper(imported, name, zone, emails)
     layers, overrides = [], []

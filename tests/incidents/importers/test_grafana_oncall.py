@@ -183,6 +183,7 @@ def test_what_does_not_map_is_reported(imported):
         "notify_by_sms",
         "'important' rules",
         "schedule SICL2P6R4TV3C was not imported",
+        "schedule 'Payments primary': its Slack channel",
     ):
         assert expected in report
     assert set(imported.schedule_ids) == {"Follow the sun", "Payments primary", "Database weekends"}
