@@ -3,6 +3,8 @@ checked against a local fake of Grafana OnCall's API."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -314,3 +316,25 @@ def test_a_wrong_token_says_so_without_showing_it():
     assert "the token was refused" in message
     assert "wrong-secret-42" not in message
     assert TOKEN not in message
+
+
+def test_shifts_of_one_level_that_overlap_are_reported_and_verify_shows_both_people(tmp_path):
+    folder = tmp_path / "saved"
+    shutil.copytree(FIXTURES, folder)
+    shifts = json.loads((folder / "on_call_shifts.json").read_text())
+    europe = next(s for s in shifts["results"] if s["id"] == "OEUR2")
+    europe["level"] = 0  # the Americas' level: both on call where they overlap
+    (folder / "on_call_shifts.json").write_text(json.dumps(shifts))
+    err = StringIO()
+    with serving(FakeGrafanaOnCall(folder=folder)) as fake, pytest.raises(SystemExit):
+        call_command(
+            "import", "grafana-oncall", "--url", fake.url, "--token", TOKEN, "--verify",
+            "-o", str(tmp_path / "plantao.yaml"), stderr=err,
+        )  # fmt: skip
+    said = err.getvalue()
+    assert "shifts 'Americas days' and 'Europe days' have the same priority level 0" in said
+    both = [line for line in said.splitlines() if "≠" in line and "says " in line]
+    assert any(
+        re.search(r"old tool says \S+@example\.com, \S+@example\.com, Plantão says", line)
+        for line in both
+    )
