@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from incidents.configuration import normal
 from incidents.configuration.rotas import rota_of
 from incidents.importers import grafana_oncall
-from incidents.importers.sources import Folder
+from incidents.importers.sources import Api, Folder
 from oncall import clock, rota
 from tests.incidents.importers.fake_grafana_oncall import FIXTURES, TOKEN, FakeGrafanaOnCall
 from tests.incidents.importers.fakeapi import serving
@@ -338,3 +338,11 @@ def test_shifts_of_one_level_that_overlap_are_reported_and_verify_shows_both_peo
         re.search(r"old tool says \S+@example\.com, \S+@example\.com, Plantão says", line)
         for line in both
     )
+
+
+def test_the_url_may_be_the_oncall_root_or_its_api_v1():
+    with serving(FakeGrafanaOnCall()) as fake:
+        api = Api(f"{fake.url}/api/v1/", TOKEN, grafana_oncall.auth)
+        answers = grafana_oncall.fetch(api)
+    assert len(answers["users"]) == 15
+    assert all(answers[name] for name in grafana_oncall.LISTS)
