@@ -80,19 +80,46 @@ def fetch(source: Folder | Api) -> dict:
 def convert(answers: dict) -> Import:
     """Return the Plantão configuration of Grafana OnCall's answers, and what did not map."""
     imported = Import(tool=NAME)
-    now = clock.now()
     users = answers.get("users", [])
     emails = {user["id"]: user["email"] for user in users if user.get("email")}
     teams = Teams(answers.get("teams", []))
-    rules: dict[str, list] = {}
-    for rule in answers.get("personal_notification_rules", []):
-        rules.setdefault(rule.get("user_id"), []).append(rule)
-    config = imported.config
+    _people(imported, users, answers.get("personal_notification_rules", []), teams)
+    schedule_names = _schedules(imported, answers, emails, teams, clock.now())
+    chains = {chain["id"]: chain for chain in answers.get("escalation_chains", [])}
+    steps: dict[str, list] = {}
+    for step in answers.get("escalation_policies", []):
+        steps.setdefault(step.get("escalation_chain_id"), []).append(step)
+    lookup = Lookup(emails, schedule_names, dict(teams.names), teams.join)
+    for chain in chains.values():
+        team = teams.name_of(chain.get("team_id"))
+        imported.config["escalation_policies"].append(
+            policy_of(imported, chain, steps.get(chain["id"], []), team, lookup)
+        )
+    imported.config["services"] = services_of(
+        imported,
+        answers.get("integrations", []),
+        answers.get("routes", []),
+        chains,
+        teams.name_of,
+    )
+    if teams.no_team in teams.members:
+        imported.notes.append(
+            f"what had no team in Grafana OnCall is in the team {teams.no_team!r}"
+        )
+    imported.config["teams"] = teams.config()
+    return imported
+
+
+def _people(imported: Import, users: list[dict], rules: list[dict], teams: Teams) -> None:
+    """Add the people, and each to their teams with the role their OnCall role gives."""
+    by_user: dict[str, list] = {}
+    for rule in rules:
+        by_user.setdefault(rule.get("user_id"), []).append(rule)
     for user in users:
         if not user.get("email"):
             imported.skip("user", user.get("username") or user["id"], "has no e-mail address")
             continue
-        config["people"].append(person_of(imported, user, rules.get(user["id"], [])))
+        imported.config["people"].append(person_of(imported, user, by_user.get(user["id"], [])))
         for team_id in user.get("teams") or []:
             if team_id in teams.names:
                 role = ROLES.get(user.get("role"), "responder")
@@ -102,8 +129,14 @@ def convert(answers: dict) -> Import:
             "people in no Grafana OnCall team are in no Plantão team unless something of the "
             f"team {teams.no_team!r} names them"
         )
+
+
+def _schedules(
+    imported: Import, answers: dict, emails: dict, teams: Teams, now: datetime
+) -> dict[str, str]:
+    """Add the schedules (their people made members of their team); return their names by id."""
     shifts = {shift["id"]: shift for shift in answers.get("on_call_shifts", [])}
-    schedule_names = {}
+    names = {}
     for schedule in answers.get("schedules", []):
         ical = schedule.get("type") == "ical"  # reported, so it needs no team
         team = "" if ical else teams.name_of(schedule.get("team_id"))
@@ -115,32 +148,10 @@ def convert(answers: dict) -> Import:
                 teams.join(team, email)
         for override in result["overrides"]:
             teams.join(team, override["person"])
-        config["schedules"].append(result)
+        imported.config["schedules"].append(result)
         imported.schedule_ids[result["name"]] = schedule["id"]
-        schedule_names[schedule["id"]] = result["name"]
-    chains = {chain["id"]: chain for chain in answers.get("escalation_chains", [])}
-    steps: dict[str, list] = {}
-    for step in answers.get("escalation_policies", []):
-        steps.setdefault(step.get("escalation_chain_id"), []).append(step)
-    lookup = Lookup(emails, schedule_names, dict(teams.names), teams.join)
-    for chain in chains.values():
-        team = teams.name_of(chain.get("team_id"))
-        config["escalation_policies"].append(
-            policy_of(imported, chain, steps.get(chain["id"], []), team, lookup)
-        )
-    config["services"] = services_of(
-        imported,
-        answers.get("integrations", []),
-        answers.get("routes", []),
-        chains,
-        teams.name_of,
-    )
-    if teams.no_team in teams.members:
-        imported.notes.append(
-            f"what had no team in Grafana OnCall is in the team {teams.no_team!r}"
-        )
-    config["teams"] = teams.config()
-    return imported
+        names[schedule["id"]] = result["name"]
+    return names
 
 
 def oncall_answers(api: Api, schedule_id: str, instants: list[datetime]) -> dict:
