@@ -113,3 +113,15 @@ def test_archived_services_and_rehearsal_twins_are_never_listed_nor_touched(froz
     assert Service.objects.filter(pk=old.pk, archived_at=NOW).exists()
     twin.refresh_from_db()
     assert twin.rehearsal_of.name == "api"
+
+
+def test_a_person_is_the_same_whatever_the_case_of_their_e_mail(frozen_now):
+    frozen_now(NOW)
+    apply()
+    text = FILE.replace("bo@example.com", "Bo@Example.com")
+    planned = plan(text.replace("address: Bo@Example.com", "address: bo@example.com"))
+    assert [change.label for change in planned.changes] == ["person 'Bo@Example.com'"]
+    (change,) = planned.changes
+    assert change.fields[0].text() == "email 'bo@example.com' -> 'Bo@Example.com'"
+    apply(text.replace("address: Bo@Example.com", "address: bo@example.com"))
+    assert plan(text.replace("address: Bo@Example.com", "address: bo@example.com")).empty
