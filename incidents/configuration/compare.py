@@ -18,7 +18,8 @@ from .files import instant_text
 CREATE, UPDATE, DELETE, ARCHIVE = "create", "update", "delete", "archive"
 
 TEAM_FIELDS = ("slug", "slack_channel", "manager", "rest_after_sleep_pages", "rest_notice_nights")
-PERSON_FIELDS = ("email", "name", "time_zone", "locale", "holiday_country", "holiday_subdivision")
+# The e-mail is who a person is, in any case (Django keeps its domain in lower case): not a value.
+PERSON_FIELDS = ("name", "time_zone", "locale", "holiday_country", "holiday_subdivision")
 SCHEDULE_FIELDS = ("time_zone", "description")
 LAYER_FIELDS = (
     "name",
