@@ -14,7 +14,7 @@ from datetime import datetime
 
 from oncall.models import Membership, Team
 
-from .compare import ARCHIVE, CREATE, DELETE, UPDATE, Change, Kept, differences
+from .compare import ARCHIVE, CREATE, DELETE, UPDATE, Change, Kept, differences, shown
 from .export import config_export, people_export
 from .files import Path
 from .normal import ConfigInvalid, Loaded, Problem, path_text
@@ -58,6 +58,7 @@ class Plan:
         return "\n".join(lines) + "\n"
 
     def as_dict(self) -> dict:
+        """Return the plan as JSON-ready data: each change with its line, and what is kept."""
         return {
             "changes": [
                 {
@@ -80,8 +81,6 @@ class Plan:
 
 
 def _plain(value):
-    from .compare import shown
-
     if value is None or isinstance(value, (bool, int, str)):
         return value
     return shown(value)
