@@ -28,6 +28,15 @@ HOW_TO_SAVE = {
         curl=_CURL.format(path="/v2/users/'$id'/contacts"),
         name="contacts",
     ),
+    "notification-rules-<id>": _EACH.format(
+        list="users",
+        curl=_CURL.format(path="/v2/users/'$id'/notification-rules"),
+        name="notification-rules",
+    ),
+    "rule-<id>": "for u in $(jq -r '.data[].id' users.json); do for r in $(jq -r "
+    "'.data[] | select(.actionType==\"create-alert\") | .id' notification-rules-$u.json); do "
+    + _CURL.format(path="/v2/users/'$u'/notification-rules/'$r'")
+    + " > rule-$r.json; done; done",
     "teams": _CURL.format(path="/v2/teams") + " > teams.json",
     "team-<id>": _EACH.format(list="teams", curl=_CURL.format(path="/v2/teams/'$id'"), name="team"),
     "schedules": _CURL.format(path="/v2/schedules?expand=rotation") + " > schedules.json",
@@ -51,8 +60,29 @@ def fetch(source: Folder | Api) -> dict:
     users = _list(source, "users", "/v2/users", {"limit": 100})
     teams = _list(source, "teams", "/v2/teams")
     schedules = _list(source, "schedules", "/v2/schedules", {"expand": "rotation"})
+    rules = {
+        user["id"]: _list(
+            source,
+            f"notification-rules-{user['id']}",
+            f"/v2/users/{user['id']}/notification-rules",
+        )
+        for user in users
+    }
     return {
         "users": users,
+        # Only the rules that page for a new alert matter; their steps are in the rule itself.
+        "notification_rules": {
+            user_id: [
+                _one(
+                    source,
+                    f"rule-{rule['id']}",
+                    f"/v2/users/{user_id}/notification-rules/{rule['id']}",
+                )
+                for rule in found
+                if rule.get("actionType") == "create-alert"
+            ]
+            for user_id, found in rules.items()
+        },
         "contacts": {
             user["id"]: _list(source, f"contacts-{user['id']}", f"/v2/users/{user['id']}/contacts")
             for user in users
@@ -76,7 +106,8 @@ def _pages(source: Folder | Api, name: str, path: str, params: dict | None = Non
             return source.documents(name)
         except ImportFailed as error:
             # One file per id: the command that saves them all is filed under "<kind>-<id>".
-            how = HOW_TO_SAVE.get(name.split("-", 1)[0] + "-<id>")
+            kinds = [k for k in HOW_TO_SAVE if k.endswith("-<id>") and name.startswith(k[:-4])]
+            how = HOW_TO_SAVE[max(kinds, key=len)] if kinds else None
             if how and "save it with" not in str(error):
                 raise ImportFailed(
                     f"{error}: save it (and the others like it) with\n  {how}"

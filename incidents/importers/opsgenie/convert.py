@@ -33,7 +33,12 @@ def convert(answers: dict) -> Import:
     teams = {team["id"]: _team(team, emails, imported) for team in answers["teams"]}
     for user in answers["users"]:
         imported.config["people"].append(
-            _person(user, answers["contacts"].get(user["id"], []), imported)
+            _person(
+                user,
+                answers["contacts"].get(user["id"], []),
+                answers.get("notification_rules", {}).get(user["id"], []),
+                imported,
+            )
         )
     schedules = {}
     for schedule in answers["schedules"]:
@@ -99,27 +104,18 @@ def _members(team: dict, people: set[str]) -> None:
         team["members"].append({"person": person, "role": "responder"})
 
 
-def _person(user: dict, contacts: list[dict], imported: Import) -> dict:
-    methods = []
+def _person(user: dict, contacts: list[dict], rules: list[dict], imported: Import) -> dict:
+    methods = {}
     for contact in contacts:
-        kind = CONTACT_KINDS.get(contact.get("method"))
-        enabled = (contact.get("status") or {}).get("enabled", True)
         label = f"{user['username']}: {contact.get('method')} {contact.get('to')}"
-        if kind is None:
-            imported.skip("contact method", label, "Plantão has no such channel")
+        key = _method_key(contact)
+        if key is None:
+            imported.skip("contact method", label, "Plantão has no such channel, or no number")
             continue
-        address = contact["to"] if kind == "email" else _phone(contact["to"])
-        if address is None:
-            imported.skip("contact method", label, "not a phone number with its country code")
-            continue
-        methods.append(
-            {
-                "kind": kind,
-                "address": address,
-                # Opsgenie's notification rules are not read: an enabled method pages at once.
-                "rules": [{"urgency": "high", "after_minutes": 0}] if enabled else [],
-            }
-        )
+        enabled = (contact.get("status") or {}).get("enabled", True)
+        methods[key] = {"kind": key[0], "address": key[1], "rules": [], "enabled": enabled}
+    for rule in rules:
+        _notification_rule(user["username"], rule, methods, imported)
     if user.get("blocked"):
         imported.skip("user", user["username"], "blocked in Opsgenie: imported, check it")
     return {
@@ -127,8 +123,45 @@ def _person(user: dict, contacts: list[dict], imported: Import) -> dict:
         "name": (user.get("fullName") or user["username"])[:150],
         "time_zone": user.get("timeZone") or "UTC",
         "locale": (user.get("locale") or "en").split("_")[0],
-        "contact_methods": methods,
+        "contact_methods": [
+            {key: value for key, value in method.items() if key != "enabled"}
+            for method in methods.values()
+        ],
     }
+
+
+def _method_key(contact: dict) -> tuple[str, str] | None:
+    kind = CONTACT_KINDS.get(contact.get("method"))
+    if kind is None:
+        return None
+    address = contact.get("to", "") if kind == "email" else _phone(contact.get("to", ""))
+    return (kind, address.lower() if kind == "email" else address) if address else None
+
+
+def _notification_rule(username: str, rule: dict, methods: dict, imported: Import) -> None:
+    """Add the steps of a "new alert" notification rule to the methods they page, as rules."""
+    label = f"{username}: {rule.get('name')}"
+    if not rule.get("enabled", True):
+        return
+    urgencies = ["high", "low"]
+    if (rule.get("criteria") or {}).get("type", "match-all") != "match-all":
+        urgencies = ["high"]
+        imported.skip(
+            "notification rule", label, "applies to some alerts only: imported for high urgency"
+        )
+    if rule.get("timeRestriction"):
+        imported.skip("notification rule", label, "its time restriction is not imported")
+    if (rule.get("repeat") or {}).get("enabled"):
+        imported.skip("notification rule", label, "repeats its notifications: Plantão does not")
+    for step in rule.get("steps") or []:
+        method = methods.get(_method_key(step.get("contact") or {}))
+        if not step.get("enabled", True) or method is None or not method["enabled"]:
+            continue
+        after = min(1440, _minutes(step.get("sendAfter")))
+        for urgency in urgencies:
+            wanted = {"urgency": urgency, "after_minutes": after}
+            if wanted not in method["rules"]:
+                method["rules"].append(wanted)
 
 
 def _phone(text: str) -> str | None:

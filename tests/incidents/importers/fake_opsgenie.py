@@ -57,6 +57,14 @@ class FakeOpsgenie(FakeApi):
             return self._file(name)
         if parts[:2] == ["v2", "users"] and parts[3:] == ["contacts"]:
             return self._file(f"contacts-{parts[2]}")
+        if parts[:2] == ["v2", "users"] and parts[3:] == ["notification-rules"]:
+            return self._file(f"notification-rules-{parts[2]}")
+        if (
+            parts[:2] == ["v2", "users"]
+            and parts[3:4] == ["notification-rules"]
+            and len(parts) == 5
+        ):
+            return self._file(f"rule-{parts[4]}")
         if parts == ["v2", "teams"]:
             return self._file("teams")
         if parts[:2] == ["v2", "teams"] and len(parts) == 3:

@@ -61,8 +61,32 @@ def test_people_keep_their_zone_and_reachable_contact_methods(config):
     joao = next(p for p in config["people"] if p["email"] == "joao.pereira@example.com")
     # His text messages are disabled in Opsgenie: kept, but no rule pages them.
     assert [(m["kind"], m["rules"]) for m in joao["contact_methods"]] == [
-        ("email", [{"urgency": "high", "after_minutes": 0}]),
+        (
+            "email",
+            [{"urgency": "high", "after_minutes": 0}, {"urgency": "low", "after_minutes": 0}],
+        ),
         ("sms", []),
+    ]
+
+
+def test_new_alert_notification_rules_become_the_methods_rules(config):
+    ana = next(p for p in config["people"] if p["email"] == "ana.sousa@example.com")
+    rules = {
+        m["kind"]: [(r["urgency"], r["after_minutes"]) for r in m["rules"]]
+        for m in ana["contact_methods"]
+    }
+    assert rules == {
+        "email": [("high", 0), ("low", 0)],
+        "sms": [("high", 1), ("low", 1)],
+        "voice": [("high", 5), ("low", 5)],
+    }
+    emily = next(p for p in config["people"] if p["email"] == "emily.carter@example.com")
+    (sms,) = [m for m in emily["contact_methods"] if m["kind"] == "sms"]
+    # "Night P1" pages P1 alerts only: imported for high urgency (and reported).
+    assert [(r["urgency"], r["after_minutes"]) for r in sms["rules"]] == [
+        ("high", 1),
+        ("high", 10),
+        ("low", 1),
     ]
 
 
@@ -194,6 +218,8 @@ def test_what_does_not_map_is_reported(imported):
         "integration 'Webhook (Webhook)'",
         "integration 'Grafana staging (Grafana)': disabled",
         "custom role 'Incident Commander'",
+        "notification rule 'emily.carter@example.com: Night P1': applies to some alerts only",
+        "notification rule 'emily.carter@example.com: Night P1': its time restriction",
     ):
         assert expected in report
 
