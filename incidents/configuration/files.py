@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import yaml
 
@@ -133,7 +133,8 @@ _Dumper.add_representer(datetime, _instant)
 def instant_text(value: datetime) -> str:
     """Return an aware instant as the file writes it: ISO 8601, its offset, Z for UTC."""
     text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    in_utc = value.tzinfo in (UTC,) or str(value.tzinfo) in ("UTC", "Etc/UTC")
+    return text[:-6] + "Z" if in_utc and text.endswith("+00:00") else text
 
 
 def dump(data: dict, header: str = "") -> str:

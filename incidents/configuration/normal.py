@@ -441,3 +441,50 @@ def restriction_minutes(text: str) -> timedelta:
     """Return an "HH:MM" of the normal form as a duration."""
     hours, minutes = text.split(":")
     return timedelta(hours=int(hours), minutes=int(minutes))
+
+
+_SHAPES = {
+    "teams": (schema.TEAM, {"members": schema.MEMBER}),
+    "people": (schema.PERSON, {"contact_methods": schema.CONTACT_METHOD}),
+    "schedules": (schema.SCHEDULE, {"layers": schema.LAYER, "overrides": schema.OVERRIDE}),
+    "escalation_policies": (schema.POLICY, {"steps": schema.STEP}),
+    "services": (
+        schema.SERVICE,
+        {"maintenance_windows": schema.WINDOW, "integrations": schema.INTEGRATION},
+    ),
+}
+_NESTED = {
+    id(schema.CONTACT_METHOD): {"rules": schema.RULE},
+    id(schema.LAYER): {"restrictions": schema.RESTRICTION},
+}
+
+
+def compact(config: dict) -> dict:
+    """Return a normal form without the keys that say what a missing key would: the file as a
+    person would write it. `load` of it gives the normal form back."""
+    out = {"version": config["version"]}
+    for key, (shape, children) in _SHAPES.items():
+        if config.get(key):
+            out[key] = [_compact(item, shape, children) for item in config[key]]
+    return out
+
+
+def _compact(item: dict, shape: dict, children: dict) -> dict:
+    if shape is schema.RULE:  # "- {}" says nothing to a reader: a rule is always written whole
+        return dict(item)
+    kept = {}
+    for key, value in item.items():
+        prop = shape["properties"][key]
+        if key in children:
+            child = children[key]
+            value = [_compact(v, child, _NESTED.get(id(child), {})) for v in value]
+        if value == prop.get("default") and key not in shape["required"]:
+            continue
+        kept[key] = value
+    if shape is schema.TEAM and kept.get("slug") == slugify(item["name"]):
+        del kept["slug"]
+    if shape is schema.PERSON and kept.get("username") == item["email"]:
+        del kept["username"]
+    if shape is schema.RESTRICTION and item["kind"] == "daily":
+        kept.pop("weekday", None)
+    return kept
