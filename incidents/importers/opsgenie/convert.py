@@ -193,7 +193,7 @@ def _policy(escalation, team, schedules, teams, emails, imported: Import) -> dic
         imported.skip(
             "escalation policy",
             name,
-            f"its first rule waits {times[0]} minutes; Plantão pages the first step at once",
+            f"its first rule waits {times[0]} min; Plantão pages the first step at once",
         )
     repeat = escalation.get("repeat") or {}
     count = int(repeat.get("count") or 0) if repeat.get("enabled", True) else 0

@@ -60,6 +60,13 @@ def schedule_convert(
                 exact = False
             elif override_layer is not None:
                 found.append(override_layer)
+                if layers and not _covers(layers):
+                    imported.skip(
+                        "override",
+                        f"{title} {override['startDate']} to {override['endDate']}",
+                        "the rotations it overrides leave hours with nobody on call; in those "
+                        "hours Plantão has the override's person on call too",
+                    )
         imported.config["schedules"].append(
             {
                 "name": title,
@@ -181,6 +188,14 @@ def _slots(layer: dict) -> set[int]:
                 (start + k) % (WEEK_MINUTES // 30) for k in range((length_h * 60 + length_m) // 30)
             }
     return slots
+
+
+def _covers(layers: list[dict]) -> bool:
+    """Tell whether the layers' restrictions leave no hour of the week uncovered."""
+    covered = set()
+    for layer in layers:
+        covered |= _slots(layer)
+    return len(covered) == WEEK_MINUTES // 30
 
 
 def _overlap(a: dict, b: dict) -> bool:

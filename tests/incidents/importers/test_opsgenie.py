@@ -305,3 +305,132 @@ def test_a_missing_saved_file_names_the_command_that_saves_it(tmp_path):
 def test_auth_is_opsgenies_genie_key_header():
     assert opsgenie.auth("abc") == {"Authorization": "GenieKey abc"}
     assert Api("https://api.opsgenie.com", "abc", opsgenie.auth)
+
+
+# --- convert() of small, made-up answers ----------------------------------------------------
+
+
+def _answers(rotations, overrides=(), rules=()) -> dict:
+    user = {"id": "u1", "username": "Pat@Example.com", "fullName": "Pat", "timeZone": "UTC"}
+    other = {"id": "u2", "username": "sam@example.com", "fullName": "Sam", "timeZone": "UTC"}
+    return {
+        "users": [user, other],
+        "contacts": {},
+        "notification_rules": {},
+        "teams": [{"id": "t1", "name": "Ops", "members": []}],
+        "schedules": [
+            {
+                "id": "s1",
+                "name": "Ops",
+                "timezone": "Europe/Berlin",
+                "ownerTeam": {"id": "t1", "name": "Ops"},
+                "rotations": list(rotations),
+            }
+        ],
+        "overrides": {"s1": list(overrides)},
+        "escalations": [
+            {"id": "e1", "name": "Ops", "ownerTeam": {"id": "t1"}, "rules": list(rules)}
+        ]
+        if rules
+        else [],
+        "integrations": [],
+    }
+
+
+def _rotation(name, restriction=None, participants=("u1",), **extra):
+    return {
+        "id": name,
+        "name": name,
+        "startDate": "2027-01-04T08:00:00Z",
+        "type": "daily",
+        "length": 1,
+        "participants": [{"type": "user", "id": p} for p in participants],
+        "timeRestriction": restriction,
+        **extra,
+    }
+
+
+def test_windows_through_midnight_and_the_weeks_end_and_a_whole_day():
+    night = {
+        "type": "time-of-day",
+        "restriction": {"startHour": 22, "startMin": 30, "endHour": 6, "endMin": 0},
+    }
+    weekend = {
+        "type": "weekday-and-time-of-day",
+        "restrictions": [
+            {
+                "startDay": "friday",
+                "startHour": 18,
+                "startMin": 0,
+                "endDay": "monday",
+                "endHour": 8,
+                "endMin": 0,
+            }
+        ],
+    }
+    whole = {
+        "type": "time-of-day",
+        "restriction": {"startHour": 9, "startMin": 0, "endHour": 9, "endMin": 0},
+    }
+    imported = opsgenie.convert(
+        _answers([_rotation("night", night), _rotation("weekend", weekend)])
+    )
+    config = normal.normalized(imported.config)
+    night_layer, weekend_layer = config["schedules"][0]["layers"] + config["schedules"][1]["layers"]
+    assert [(r["start"], r["duration"]) for r in night_layer["restrictions"]] == [
+        ("22:30", "07:30")
+    ]
+    assert [(r["weekday"], r["start"], r["duration"]) for r in weekend_layer["restrictions"]] == [
+        ("fri", "18:00", "62:00")
+    ]
+    (layer,) = normal.normalized(opsgenie.convert(_answers([_rotation("d", whole)])).config)[
+        "schedules"
+    ][0]["layers"]
+    assert [(r["start"], r["duration"]) for r in layer["restrictions"]] == [("09:00", "24:00")]
+
+
+def test_a_none_turn_leaves_the_rotation_out_and_the_schedule_unverified():
+    rotation = _rotation("gappy")
+    rotation["participants"].append({"type": "none"})
+    imported = opsgenie.convert(_answers([rotation]))
+    assert imported.config["schedules"][0]["layers"] == []
+    assert imported.schedule_ids == {}
+    assert "an empty ('none') turn" in "\n".join(_unmapped(imported))
+
+
+def test_an_override_of_a_schedule_with_idle_hours_is_reported():
+    day = {
+        "type": "time-of-day",
+        "restriction": {"startHour": 9, "startMin": 0, "endHour": 17, "endMin": 0},
+    }
+    override = {
+        "user": {"type": "user", "id": "u2", "username": "sam@example.com"},
+        "startDate": "2027-03-01T00:00:00Z",
+        "endDate": "2027-03-02T00:00:00Z",
+        "rotations": [],
+    }
+    imported = opsgenie.convert(_answers([_rotation("day", day)], overrides=[override]))
+    (schedule,) = imported.config["schedules"]
+    assert [o["person"] for o in schedule["overrides"]] == ["sam@example.com"]
+    assert "leave hours with nobody on call" in "\n".join(_unmapped(imported))
+    # Sam is named by the schedule, so Sam is one of the team.
+    members = {m["person"] for m in imported.config["teams"][0]["members"]}
+    assert members == {"pat@example.com", "sam@example.com"}
+
+
+def test_a_first_rule_that_waits_is_reported_and_the_steps_keep_their_gaps():
+    def rule(minutes, user):
+        return {
+            "condition": "if-not-acked",
+            "notifyType": "default",
+            "delay": {"timeAmount": minutes, "timeUnit": "minutes"},
+            "recipient": {"type": "user", "id": user},
+        }
+
+    imported = opsgenie.convert(_answers([_rotation("r")], rules=[rule(3, "u1"), rule(1, "u2")]))
+    (policy,) = normal.normalized(imported.config)["escalation_policies"]
+    assert [(s["escalate_after_minutes"], s["targets"]) for s in policy["steps"]] == [
+        (2, [{"person": "sam@example.com"}]),
+        (5, [{"person": "pat@example.com"}]),
+    ]
+    assert "its first rule waits 1 min;" in "\n".join(_unmapped(imported))
