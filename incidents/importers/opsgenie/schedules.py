@@ -3,8 +3,9 @@
 In Opsgenie every rotation of a schedule is on call at once; in Plantão one person is, the last
 layer winning. Rotations whose active times never overlap (follow-the-sun, by time restrictions)
 become the layers of one schedule. Rotations that do overlap cannot: each group of rotations
-that never overlap becomes a schedule of its own ("<schedule> / <rotation>"), and a policy step
-that named the Opsgenie schedule names all of them.
+that never overlap becomes a schedule of its own ("<schedule> / <rotation>"), a policy step
+that named the Opsgenie schedule names all of them, and --verify compares everyone they have on
+call together with Opsgenie's answer for the one schedule.
 """
 
 from __future__ import annotations
@@ -81,18 +82,18 @@ def schedule_convert(
         mapped.people |= {p for layer in layers for p in layer["participants"]}
         mapped.people |= {override["person"] for override in found}
     if len(groups) > 1:
-        exact = False
         imported.skip(
             "schedule",
             name,
             f"its rotations are on call at the same time; Plantão has one person on call per "
             f"schedule, so it became {len(groups)} schedules ({', '.join(mapped.names)}), each "
-            "named in the policy steps that named it; --verify cannot check these one by one "
-            "against Opsgenie's who-is-on-call, which answers for all rotations together",
+            "named in the policy steps that named it (--verify compares them together)",
         )
     if exact:
-        imported.schedule_ids[name] = schedule["id"]
-    elif len(groups) <= 1:
+        # Split parts share the old id: --verify compares everyone they have on call at once.
+        for title in mapped.names:
+            imported.schedule_ids[title] = schedule["id"]
+    else:
         imported.skip(
             "schedule", name, "imported in part or disabled (see above): --verify skips it"
         )

@@ -161,12 +161,12 @@ def test_overlapping_rotations_become_schedules_of_their_own(imported, config):
     # The override names the Backup rotation only: it lands in Backup's schedule.
     assert [o["person"] for o in backup["overrides"]] == ["ines.costa@example.com"]
     assert shadow["overrides"] == []
-    assert "Platform secondary" not in imported.schedule_ids
-    assert set(imported.schedule_ids) == {
-        "Platform follow-the-sun",
-        "Payments primary",
-        "Sydney batch",
-    }
+    # Both parts are verified together against the one Opsgenie schedule.
+    assert (
+        imported.schedule_ids["Platform secondary"]
+        == imported.schedule_ids["Platform secondary / Shadow"]
+    )
+    assert "Payments on loan" not in imported.schedule_ids  # imported in part: not verified
 
 
 def test_escalation_rules_become_steps_with_waits_and_repeats(config):
@@ -210,7 +210,7 @@ def test_what_does_not_map_is_reported(imported):
     report = "\n".join(_unmapped(imported))
     for expected in (
         'contact method "arjun.rao@example.com: mobile Arjun\'s phone"',
-        "rotation 'Platform secondary / Payments on loan': has a team (Payments)",
+        "rotation 'Payments on loan / Alternate weeks': has a team (Payments)",
         "schedule 'Platform secondary': its rotations are on call at the same time",
         "escalation rule 'Payments default': condition 'if-not-closed'",
         "escalation rule 'Sydney batch: escalation Platform critical'",
@@ -247,7 +247,7 @@ def test_import_from_a_folder_writes_a_file_config_apply_accepts(tmp_path, froze
     loaded = normal.load(output.read_text(encoding="utf-8"))
     assert {s["name"] for s in loaded.config["schedules"]} >= {"Platform follow-the-sun"}
     err = capsys.readouterr().err
-    assert "Imported from Opsgenie: 3 teams, 15 people, 5 schedules" in err
+    assert "Imported from Opsgenie: 3 teams, 15 people, 6 schedules" in err
     assert "integration 'Datadog (Datadog)'" in err
 
 
@@ -259,15 +259,15 @@ def test_verify_against_the_fake_finds_no_difference(tmp_path, frozen, capsys):
         )  # fmt: skip
     err = capsys.readouterr().err
     assert (
-        "Verified 3 schedules at 200 instants over 8 weeks: 600 answers compared, 0 differ." in err
+        "Verified 5 schedules at 200 instants over 8 weeks: 800 answers compared, 0 differ." in err
     )
     # Every page of users was read, and who-is-on-call asked at each instant.
     assert api.requests.count("/v2/users") == 2
-    assert len([p for p in api.requests if p.endswith("/on-calls")]) == 600
+    assert len([p for p in api.requests if p.endswith("/on-calls")]) == 800
 
 
 def test_verify_prints_each_difference_and_fails(tmp_path, frozen, capsys):
-    late = FakeOpsgenie(KEY, late={"EMEA": timedelta(hours=1)})
+    late = FakeOpsgenie(KEY, late={"EMEA": timedelta(hours=1), "Shadow": timedelta(days=1)})
     with serving(late) as api, pytest.raises(SystemExit) as exit:
         call_command(
             "import", "opsgenie", "--url", api.url, "--token", KEY, "--verify",
@@ -276,8 +276,9 @@ def test_verify_prints_each_difference_and_fails(tmp_path, frozen, capsys):
     assert exit.value.code == 1
     err = capsys.readouterr().err
     assert "≠ Platform follow-the-sun at " in err
+    assert "≠ Platform secondary + Platform secondary / Shadow at " in err
     assert "the old tool says" in err
-    assert "0 differ." not in err
+    assert ", 0 differ." not in err
 
 
 def test_a_wrong_key_is_a_clear_error_without_the_key(frozen):
