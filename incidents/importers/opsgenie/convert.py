@@ -56,7 +56,24 @@ def convert(answers: dict) -> Import:
     for integration in answers["integrations"]:
         team = _owner({"id": integration.get("teamId")}, teams, imported)
         _integration(integration, team, policies, imported)
+    _people_named(imported)
     return imported
+
+
+def _people_named(imported: Import) -> None:
+    """Add anyone the file names who was not among the users Opsgenie listed (a key that may
+    not read every user), so that the file holds together; report each."""
+    config = imported.config
+    named = {member["person"] for team in config["teams"] for member in team["members"]}
+    for schedule in config["schedules"]:
+        named |= {p for layer in schedule["layers"] for p in layer["participants"]}
+        named |= {override["person"] for override in schedule["overrides"]}
+    for policy in config["escalation_policies"]:
+        named |= {t["person"] for step in policy["steps"] for t in step["targets"] if "person" in t}
+    known = {person["email"] for person in config["people"]}
+    for email in sorted(named - known):
+        config["people"].append({"email": email, "name": email})
+        imported.skip("user", email, "not in Opsgenie's list of users: added by e-mail only")
 
 
 def _team(team: dict, emails: dict[str, str], imported: Import) -> dict:
@@ -64,14 +81,16 @@ def _team(team: dict, emails: dict[str, str], imported: Import) -> dict:
         "name": team["name"][:100],
         "members": [
             {
-                "person": emails.get(member["user"].get("id")) or member["user"]["username"],
-                "role": ROLES.get(member.get("role"), "responder"),
+                "person": (
+                    emails.get(member["user"].get("id")) or member["user"]["username"]
+                ).lower(),
+                "role": ROLES.get(member.get("role", "user"), "responder"),
             }
             for member in team.get("members") or []
         ],
     }
     for member in team.get("members") or []:
-        if member.get("role") not in ROLES:
+        if member.get("role", "user") not in ROLES:
             imported.skip(
                 "team member",
                 f"{team['name']}: {member['user'].get('username')}",
@@ -85,6 +104,9 @@ def _owner(owner: dict | None, teams: dict, imported: Import) -> dict:
     """Return the Plantão team of an Opsgenie owner team (or the team for things without)."""
     if owner and owner.get("id") in teams:
         return teams[owner["id"]]
+    by_name = {team["name"]: team for team in teams.values()}
+    if owner and owner.get("name") in by_name:
+        return by_name[owner["name"]]
     for team in imported.config["teams"]:
         if team["name"] == NO_TEAM:
             return team

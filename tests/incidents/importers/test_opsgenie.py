@@ -435,3 +435,18 @@ def test_a_first_rule_that_waits_is_reported_and_the_steps_keep_their_gaps():
         (5, [{"person": "pat@example.com"}]),
     ]
     assert "its first rule waits 1 min;" in "\n".join(_unmapped(imported))
+
+
+def test_someone_missing_from_the_users_list_is_added_by_e_mail_and_reported():
+    override = {
+        "user": {"type": "user", "id": "u9", "username": "Temp@Example.com"},
+        "startDate": "2027-03-01T00:00:00Z",
+        "endDate": "2027-03-02T00:00:00Z",
+    }
+    answers = _answers([_rotation("all day")], overrides=[override])
+    answers["schedules"][0]["ownerTeam"] = {"name": "Ops"}  # named, without its id
+    imported = opsgenie.convert(answers)
+    config = normal.normalized(imported.config)  # the file holds together
+    assert "temp@example.com" in {p["email"] for p in config["people"]}
+    assert config["schedules"][0]["team"] == "Ops"
+    assert "user 'temp@example.com': not in Opsgenie's list of users" in _unmapped(imported)[0]
