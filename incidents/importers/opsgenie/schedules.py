@@ -52,35 +52,11 @@ def schedule_convert(
     mapped = Mapped()
     for index, group in enumerate(groups or [[]]):
         title = name if index == 0 else _title(name, [rotation for rotation, _ in group])
-        ids = {rotation.get("id") for rotation, _ in group}
-        layers = [layer for _, layer in group]
-        found = []
-        for override in overrides:
-            override_layer = _override(override, ids, emails, title, imported)
-            if override_layer == "partial":
-                exact = False
-            elif override_layer is not None:
-                found.append(override_layer)
-                if layers and not _covers(layers):
-                    imported.skip(
-                        "override",
-                        f"{title} {override['startDate']} to {override['endDate']}",
-                        "the rotations it overrides leave hours with nobody on call; in those "
-                        "hours Plantão has the override's person on call too",
-                    )
-        imported.config["schedules"].append(
-            {
-                "name": title,
-                "team": team,
-                "time_zone": zone,
-                "description": schedule.get("description") or "",
-                "layers": layers,
-                "overrides": found,
-            }
-        )
+        part, carried = _part(schedule, title, team, zone, group, overrides, emails, imported)
+        exact = exact and carried
         mapped.names.append(title)
-        mapped.people |= {p for layer in layers for p in layer["participants"]}
-        mapped.people |= {override["person"] for override in found}
+        mapped.people |= {p for layer in part["layers"] for p in layer["participants"]}
+        mapped.people |= {override["person"] for override in part["overrides"]}
     if len(groups) > 1:
         imported.skip(
             "schedule",
@@ -98,6 +74,37 @@ def schedule_convert(
             "schedule", name, "imported in part or disabled (see above): --verify skips it"
         )
     return mapped
+
+
+def _part(schedule, title, team, zone, group, overrides, emails, imported) -> tuple[dict, bool]:
+    """Add the Plantão schedule of a group of rotations that never overlap, with the overrides
+    that concern them; return it, and whether every such override was carried."""
+    ids = {rotation.get("id") for rotation, _ in group}
+    layers = [layer for _, layer in group]
+    exact, found = True, []
+    for override in overrides:
+        mapped = _override(override, ids, emails, title, imported)
+        if mapped == "partial":
+            exact = False
+        elif mapped is not None:
+            found.append(mapped)
+            if layers and not _covers(layers):
+                imported.skip(
+                    "override",
+                    f"{title} {override['startDate']} to {override['endDate']}",
+                    "the rotations it overrides leave hours with nobody on call; in those "
+                    "hours Plantão has the override's person on call too",
+                )
+    part = {
+        "name": title,
+        "team": team,
+        "time_zone": zone,
+        "description": schedule.get("description") or "",
+        "layers": layers,
+        "overrides": found,
+    }
+    imported.config["schedules"].append(part)
+    return part, exact
 
 
 def _title(name: str, rotations: list[dict]) -> str:
