@@ -297,10 +297,13 @@ def test_a_missing_saved_file_names_the_command_that_saves_it(tmp_path):
     message = str(error.value)
     assert "team-" in message and "is missing" in message
     assert "/v2/teams/" in message and "GenieKey $OPSGENIE_KEY" in message
+    for path in FIXTURES.glob("team-*.json"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "escalations.json").unlink()
     with pytest.raises(ImportFailed) as missing:
         opsgenie.fetch(Folder(tmp_path, opsgenie.HOW_TO_SAVE))
-    assert "v2/teams" in str(missing.value) or "v2/escalations" in str(missing.value)
+    assert "escalations.json is missing" in str(missing.value)
+    assert "'https://api.opsgenie.com/v2/escalations' > escalations.json" in str(missing.value)
 
 
 def test_auth_is_opsgenies_genie_key_header():
