@@ -47,7 +47,14 @@ class Applied:
 
 
 def config_apply(
-    *, loaded: Loaded, prune: bool, trust_verified: bool, now: datetime, origin: str, actor=None
+    *,
+    loaded: Loaded,
+    prune: bool,
+    trust_verified: bool,
+    now: datetime,
+    origin: str,
+    actor=None,
+    token_name: str = "",
 ) -> Applied:
     """Make the database match `loaded` (see config_plan for what that means), all in one
     transaction; return the plan carried out and the tokens of the integrations it made.
@@ -58,7 +65,9 @@ def config_apply(
         return Applied(plan=plan)
     run = Applying(now=now, trust_verified=trust_verified, origin=origin)
     with (
-        audit_context(actor=actor, source=AuditEntry.Source.CONFIG, origin=origin),
+        audit_context(
+            actor=actor, token_name=token_name, source=AuditEntry.Source.CONFIG, origin=origin
+        ),
         transaction.atomic(),
     ):
         _changes_make(run, plan)
