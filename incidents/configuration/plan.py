@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from oncall.models import Membership, Team
+from django.db.models.functions import Lower
+
+from incidents.models import EscalationPolicy, Service
+from oncall.models import Membership, Person, Schedule, Team
 
 from .compare import ARCHIVE, CREATE, DELETE, UPDATE, Change, Kept, differences, shown
 from .export import config_export, people_export
@@ -116,9 +119,63 @@ def config_plan(*, loaded: Loaded, prune: bool, now: datetime, name: str = "") -
     if found.moves:
         raise ConfigInvalid([where.moved(*move) for move in found.moves], name)
     changes = [where.placed(change) for change in found.changes]
+    taken = _taken(changes)
+    if taken:
+        raise ConfigInvalid(taken, name)
     order = {CREATE: 0, UPDATE: 0, DELETE: 1, ARCHIVE: 1}
     changes.sort(key=lambda change: order[change.action])  # stable: each kind in file order
     return Plan(changes=changes, kept=found.kept, prune=prune)
+
+
+def _taken(changes: list[Change]) -> list[Problem]:
+    """Return a problem for each new schedule, policy or service whose name a team the file
+    does not name holds (or an archived service, or a rehearsal twin), and for each new person
+    whose e-mail is an archived person's: the services would refuse them; the plan says so."""
+    new = {kind: {} for kind in ("schedule", "escalation policy", "service", "person")}
+    for change in changes:
+        if change.action == CREATE and change.kind in new:
+            key = change.name.lower() if change.kind == "person" else change.name
+            new[change.kind][key] = change
+    held = [
+        ("schedule", name, team)
+        for name, team in Schedule.objects.filter(name__in=new["schedule"]).values_list(
+            "name", "team__name"
+        )
+    ]
+    held += [
+        ("escalation policy", name, team)
+        for name, team in EscalationPolicy.objects.filter(
+            name__in=new["escalation policy"]
+        ).values_list("name", "team__name")
+    ]
+    held += [
+        ("service", name, None if archived or twin else team)
+        for name, team, archived, twin in Service.objects.filter(
+            name__in=new["service"]
+        ).values_list("name", "team__name", "archived_at", "rehearsal_of")
+    ]
+    held += [
+        ("person", email.lower(), None)
+        for email in Person.objects.annotate(email=Lower("user__email"))
+        .filter(email__in=new["person"], user__is_active=False)
+        .values_list("email", flat=True)
+    ]
+    problems = []
+    for kind, name, team in held:
+        change = new[kind][name]
+        problems.append(Problem(change.line, change.path, _held(kind, change.name, team)))
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _held(kind: str, name: str, team: str | None) -> str:
+    if kind == "person":
+        return f"{name} is the e-mail of an archived person; give another"
+    if team is None:
+        return f"a {kind} named {name!r} exists, archived or a rehearsal twin; choose another name"
+    return (
+        f"a {kind} named {name!r} exists in the team {team!r}, which the file does not name: "
+        "add that team to the file, or choose another name"
+    )
 
 
 def _nothing() -> dict:
