@@ -206,24 +206,28 @@ class _Where:
     def __init__(self, loaded: Loaded):
         self.loaded = loaded
         self.data = loaded.parsed.data
+        self._indexes: dict[str, dict[str, int]] = {}
 
     def line(self, path: Path) -> int:
         return self.loaded.line_of(path) if path else 0
 
-    def _index(self, section: str, match) -> Path:
-        for index, item in enumerate(self.data.get(section) or ()):
-            if isinstance(item, dict) and match(item):
-                return (section, index)
-        return ()
+    def _index(self, kind: str) -> dict[str, int]:
+        """Return where each object of `kind` is in its section, by name (people by e-mail)."""
+        if kind not in self._indexes:
+            key = "email" if kind == "person" else "name"
+            found = {}
+            for index, item in enumerate(self.data.get(self.SECTIONS[kind]) or ()):
+                if isinstance(item, dict):
+                    found.setdefault(_known(kind, item.get(key)), index)
+            self._indexes[kind] = found
+        return self._indexes[kind]
 
     def path(self, kind: str, name: str, parent: str) -> Path:
         """Return the path of the object of `kind` named `name` (of `parent`), or of its parent
         if it is not in the file, or ()."""
         if kind in self.SECTIONS:
-            key = "email" if kind == "person" else "name"
-            return self._index(
-                self.SECTIONS[kind], lambda item: str(item.get(key, "")).lower() == name.lower()
-            )
+            index = self._index(kind).get(_known(kind, name))
+            return () if index is None else (self.SECTIONS[kind], index)
         section = {
             "contact method": "person",
             "override": "schedule",
@@ -262,6 +266,11 @@ class _Where:
             if _same(change.kind, given, wanted):
                 return (*owner, part, index)
         return owner
+
+
+def _known(kind: str, name) -> str:
+    """Return how an object is known: a person by e-mail in any case, the rest by name."""
+    return str(name).lower() if kind == "person" else str(name)
 
 
 def _instant(text) -> datetime | None:
