@@ -79,12 +79,12 @@ class Checker:
             self.problem(path, f"{value!r} is not a time up to {most // 60}:00")
         return f"{hours:02d}:{minutes:02d}", total
 
-    def unique(self, items: list[dict], key, path: Path, what: str) -> None:
+    def unique(self, items: list[dict], key, path: Path, what: str, said: str = "") -> None:
         seen = {}
         for index, item in enumerate(items):
             value = key(item)
             if value in seen:
-                self.problem((*path, index), f"{what} {value!r} is given twice")
+                self.problem((*path, index), said or f"{what} {value!r} is given twice")
             seen[value] = index
 
     def known(self, value, names: set, path: Path, what: str) -> None:
@@ -175,6 +175,13 @@ class Checker:
             self.span(override, where)
             overrides.append(override)
         schedule["overrides"] = overrides
+        self.unique(
+            overrides,
+            lambda o: (o["person"].lower(), o["start"], o["end"]),
+            (*path, "overrides"),
+            "override",
+            "the same override (person, start and end) is given twice",
+        )
         return schedule
 
     def span(self, thing: dict, where: Path) -> None:
@@ -223,6 +230,13 @@ class Checker:
             self.span(window, (*path, "maintenance_windows", index))
             windows.append(window)
         service["maintenance_windows"] = windows
+        self.unique(
+            windows,
+            lambda w: (w["start"], w["end"]),
+            (*path, "maintenance_windows"),
+            "window",
+            "the same maintenance window (start and end) is given twice",
+        )
         service["integrations"] = [
             _defaults(schema.INTEGRATION, integration) for integration in service["integrations"]
         ]

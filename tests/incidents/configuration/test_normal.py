@@ -158,3 +158,22 @@ def test_characters_yaml_refuses_are_named_with_their_line():
     assert problems_of("version: 1\nteams: \x8e\n") == [
         "line 2: not valid YAML: character '\\x8e' is not allowed"
     ]
+
+
+def test_the_same_override_or_window_twice_is_a_mistake():
+    override = (
+        "      - {person: bo@example.com, start: 2027-01-01T00:00:00Z, end: 2027-01-02T00:00Z}\n"
+    )
+    twice = EXAMPLE.replace(
+        "escalation_policies:", "    overrides:\n" + override + override + "escalation_policies:"
+    )
+    assert problems_of(twice) == [
+        "line 32: schedules[0].overrides[1]: "
+        "the same override (person, start and end) is given twice"
+    ]
+    window = "      - {start: 2027-01-01T00:00:00Z, end: 2027-01-01T02:00:00Z}\n"
+    windows = EXAMPLE + "    maintenance_windows:\n" + window + window
+    assert problems_of(windows) == [
+        "line 44: services[0].maintenance_windows[1]: "
+        "the same maintenance window (start and end) is given twice"
+    ]
