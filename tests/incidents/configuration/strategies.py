@@ -83,9 +83,9 @@ def rules() -> st.SearchStrategy[list[dict]]:
     rule = st.fixed_dictionaries(
         {"urgency": st.sampled_from(("high", "low")), "after_minutes": st.integers(0, 60)}
     )
-    return st.lists(
-        rule, max_size=3, unique_by=lambda r: (r["urgency"], r["after_minutes"])
-    ).map(list)
+    return st.lists(rule, max_size=3, unique_by=lambda r: (r["urgency"], r["after_minutes"])).map(
+        list
+    )
 
 
 @st.composite
@@ -113,9 +113,7 @@ def person(draw, index: int) -> dict:
         "holiday_country": country,
         "holiday_subdivision": "SP" if country == "BR" and draw(st.booleans()) else "",
         "contact_methods": draw(
-            st.lists(
-                contact_method(), max_size=3, unique_by=lambda m: (m["kind"], m["address"])
-            )
+            st.lists(contact_method(), max_size=3, unique_by=lambda m: (m["kind"], m["address"]))
         ),
     }
 
@@ -160,7 +158,9 @@ def restriction(draw) -> dict:
 def layer(draw, index: int, members: list[str]) -> dict:
     zone = draw(st.sampled_from(ZONES))
     handoff = draw(instants(zone, after=-timedelta(days=400), before=timedelta(days=30)))
-    active_from = draw(st.one_of(st.none(), instants(zone, after=-timedelta(days=30), before=timedelta(days=30))))
+    active_from = draw(
+        st.one_of(st.none(), instants(zone, after=-timedelta(days=30), before=timedelta(days=30)))
+    )
     active_until = None
     if draw(st.booleans()):
         since = active_from or NOW
@@ -173,9 +173,11 @@ def layer(draw, index: int, members: list[str]) -> dict:
         "time_zone": zone,
         "active_from": active_from,
         "active_until": active_until,
-        "participants": draw(st.permutations(members).flatmap(
-            lambda order: st.integers(1, len(order)).map(lambda n: list(order[:n]))
-        )),
+        "participants": draw(
+            st.permutations(members).flatmap(
+                lambda order: st.integers(1, len(order)).map(lambda n: list(order[:n]))
+            )
+        ),
         "restrictions": draw(
             st.lists(
                 restriction(),
@@ -219,7 +221,8 @@ def policy(draw, name: str, team_name: str, members: list[str], schedules: list[
             "escalate_after_minutes": draw(st.integers(1, 60)),
             "targets": draw(st.lists(target, min_size=1, max_size=3, unique_by=lambda t: str(t))),
         }
-        for _ in range(draw(st.integers(0, 3)))
+        # The schema takes a policy with no steps; the service refuses one (nobody to page).
+        for _ in range(draw(st.integers(1, 3)))
     ]
     return {
         "name": name,
