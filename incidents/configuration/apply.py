@@ -68,7 +68,7 @@ def config_apply(
     transaction; return the plan carried out and the tokens of the integrations it made.
     New contact methods are sent a code once it commits, or with `trust_verified` are taken
     as verified (recorded as such in the audit log)."""
-    plan = config_plan(loaded=loaded, prune=prune, now=now)
+    plan = config_plan(loaded=loaded, prune=prune, now=now, name=origin)
     if plan.empty:
         return Applied(plan=plan)
     writer = _Writer(plan, now=now, trust_verified=trust_verified, origin=origin)

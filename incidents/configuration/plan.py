@@ -96,9 +96,9 @@ def _change_text(change: Change) -> str:
     return "\n".join([head, *(f"    {f.text()}" for f in change.fields)])
 
 
-def config_plan(*, loaded: Loaded, prune: bool, now: datetime) -> Plan:
-    """Return what applying `loaded` would change; raise ConfigInvalid for what no change can
-    do (an object moved to another team)."""
+def config_plan(*, loaded: Loaded, prune: bool, now: datetime, name: str = "") -> Plan:
+    """Return what applying `loaded` (the file `name`) would change; raise ConfigInvalid for
+    what no change can do (an object moved to another team)."""
     wanted = loaded.config
     teams = list(Team.objects.filter(name__in=[team["name"] for team in wanted["teams"]]))
     current = config_export(now=now, teams=teams) if teams else _nothing()
@@ -115,18 +115,7 @@ def config_plan(*, loaded: Loaded, prune: bool, now: datetime) -> Plan:
     )
     where = _Where(loaded)
     if found.moves:
-        raise ConfigInvalid(
-            [
-                Problem(
-                    where.line(where.path(kind, name, "")), path_text(where.team(kind, name)), msg
-                )
-                for kind, name, before, after in found.moves
-                for msg in [
-                    f"a {kind} stays in its team ({before!r}); to move it to {after!r}, "
-                    "give it a new name, apply, then remove the old one"
-                ]
-            ]
-        )
+        raise ConfigInvalid([where.moved(*move) for move in found.moves], name)
     changes = [where.placed(change) for change in found.changes]
     order = {CREATE: 0, UPDATE: 0, DELETE: 1, ARCHIVE: 1}
     changes.sort(key=lambda change: order[change.action])  # stable: each kind in file order
@@ -179,18 +168,23 @@ class _Where:
             return self._index(
                 self.SECTIONS[kind], lambda item: str(item.get(key, "")).lower() == name.lower()
             )
-        section, part = {
-            "contact method": ("person", "contact_methods"),
-            "override": ("schedule", "overrides"),
-            "maintenance window": ("service", "maintenance_windows"),
-            "integration": ("service", "integrations"),
+        section = {
+            "contact method": "person",
+            "override": "schedule",
+            "maintenance window": "service",
+            "integration": "service",
         }[kind]
-        owner = self.path(section, parent, "")
-        return owner
+        return self.path(section, parent, "")
 
-    def team(self, kind: str, name: str) -> Path:
+    def moved(self, kind: str, name: str, before: str, after: str) -> Problem:
         found = self.path(kind, name, "")
-        return (*found, "team") if found else ()
+        where = (*found, "team") if found else ()
+        return Problem(
+            self.line(where),
+            path_text(where),
+            f"a {kind} stays in its team ({before!r}); to move it to {after!r}, give it a new "
+            "name, apply, then remove the old one",
+        )
 
     def placed(self, change: Change) -> Change:
         found = self.path(change.kind, change.name, change.parent)

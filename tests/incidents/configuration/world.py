@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import yaml
-
+from incidents.configuration import files
 from incidents.configuration.apply import config_apply
 from incidents.configuration.normal import load
 from incidents.configuration.plan import config_plan
@@ -30,6 +29,7 @@ people:
       - kind: sms
         address: "+5511987654321"
         rules: [{urgency: high}, {urgency: low, after_minutes: 5}]
+      - {kind: email, address: ana@example.com}
   - email: bo@example.com
     name: Bo
     contact_methods:
@@ -80,11 +80,11 @@ services:
 
 
 def data(text: str = FILE) -> dict:
-    return yaml.safe_load(text)
+    return files.parse(text).data
 
 
 def text_of(config: dict) -> str:
-    return yaml.safe_dump(config, sort_keys=False)
+    return files.dump(config)
 
 
 def plan(text: str = FILE, *, prune: bool = False):
