@@ -64,15 +64,15 @@ def generated() -> dict:
         names = [f"{team} rota {s}" for s in range(SCHEDULES // TEAMS)]
         for s, name in enumerate(names):
             layers = []
-            for l, zone in enumerate(ZONES[:3]):
+            for position, zone in enumerate(ZONES[:3]):
                 layer = {
                     "name": f"{zone} layer",
-                    "turn_unit": "days" if l else "weeks",
-                    "handoff": f"2026-01-0{5 + l}T09:00:00Z",
+                    "turn_unit": "days" if position else "weeks",
+                    "handoff": f"2026-01-0{5 + position}T09:00:00Z",
                     "time_zone": zone,
-                    "participants": members[(s * 7 + l * 3) % per_team :][:10],
+                    "participants": members[(s * 7 + position * 3) % per_team :][:10],
                 }
-                if l == 1:
+                if position == 1:
                     layer["restrictions"] = [
                         {"kind": "weekly", "weekday": day, "start": "09:00", "duration": "08:00"}
                         for day in ("mon", "tue", "wed", "thu", "fri")
