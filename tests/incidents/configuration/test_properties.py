@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -22,6 +23,7 @@ from oncall.models import (
     ContactMethod,
     Layer,
     LayerMember,
+    LayerRestriction,
     NotificationRule,
     Override,
     Person,
@@ -94,6 +96,7 @@ def test_applied_to_an_empty_database_a_file_is_exported_back_and_applies_as_no_
 # The rows that belong to an object, and the field of theirs naming it.
 OWN_ROWS = {
     "layer_member": (LayerMember, "layer"),
+    "layer_restriction": (LayerRestriction, "layer"),
     "notification_rule": (NotificationRule, "contact_method"),
 }
 
@@ -127,9 +130,12 @@ def one_change(draw, config: dict) -> tuple[dict, tuple, str | None]:
         for index, layer in enumerate(schedule["layers"]):
             key = ("layer", schedule["name"], index)
             option(key, layer, "turn_count", st.integers(4, 9))
-            option(key, layer, "name", words(), "name")
-            later = in_zone(layer["handoff"] + (NOW - NOW.replace(day=12)), layer["time_zone"])
+            option(key, layer, "name", words())
+            later = in_zone(layer["handoff"] + timedelta(days=1), layer["time_zone"])
             option(key, layer, "handoff", st.just(later))
+            # Off the strategy's quarter hours, so never one the layer has already.
+            early = {"kind": "daily", "weekday": "mon", "start": "06:07", "duration": "01:00"}
+            option(key, layer, "restrictions", st.just([*layer["restrictions"], early]), None)
             if len(layer["participants"]) > 1:
                 turns = list(reversed(layer["participants"]))
                 option(key, layer, "participants", st.just(turns), None)
