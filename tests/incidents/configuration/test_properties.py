@@ -232,3 +232,32 @@ def test_a_file_with_one_change_touches_exactly_that_object(data):
         if audited is not None:
             assert [(e.action, list(e.changes)) for e in entries] == [("update", [audited])]
         assert config_export(now=NOW) == changed
+
+
+TWICE = """\
+version: 1
+teams: [{name: SRE, members: [{person: ana@example.com}]}]
+people: [{email: ana@example.com, name: Ana}]
+schedules:
+  - name: Primary
+    team: SRE
+    overrides:
+      - {person: ana@example.com, start: "2027-02-01T09:00:00Z", end: "2027-02-01T17:00:00Z"}
+      - {person: ana@example.com, start: "2027-02-01T09:00:00Z", end: "2027-02-01T17:00:00Z"}
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="the file takes the same override twice, and each apply makes one more: either "
+    "normal.load refuses it as given twice, or the plan counts it (found by the one-change "
+    "property; random files leave it out meanwhile)",
+)
+def test_a_file_with_the_same_override_twice_applies_again_as_no_change():
+    first = config_apply(
+        loaded=normal.load(TWICE, NAME), prune=False, trust_verified=True, now=NOW, origin=NAME
+    )
+    assert first.written
+    again = config_plan(loaded=normal.load(TWICE, NAME), prune=False, now=NOW)
+    assert again.empty, again.text()
