@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.action_items import ActionItemViewSet, PostmortemSettingsViewSet
+from incidents.api.config import ConfigApplyView, ConfigPlanView
 from incidents.api.events import EventViewSet
 from incidents.api.fatigue import FatigueView
 from incidents.api.incidents import IncidentViewSet
@@ -46,5 +47,7 @@ urlpatterns = [
     ),
     path("insights/", InsightsView.as_view(), name="api-insights"),
     path("fatigue/", FatigueView.as_view(), name="api-fatigue"),
+    path("config/plan/", ConfigPlanView.as_view(), name="api-config-plan"),
+    path("config/apply/", ConfigApplyView.as_view(), name="api-config-apply"),
     *router.urls,
 ]

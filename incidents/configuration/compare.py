@@ -9,6 +9,7 @@ maintenance windows that have ended are left out on both sides: the file holds t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +18,8 @@ from .files import instant_text
 CREATE, UPDATE, DELETE, ARCHIVE = "create", "update", "delete", "archive"
 
 TEAM_FIELDS = ("slug", "slack_channel", "manager", "rest_after_sleep_pages", "rest_notice_nights")
-PERSON_FIELDS = ("email", "name", "time_zone", "locale", "holiday_country", "holiday_subdivision")
+# The e-mail is who a person is, in any case (Django keeps its domain in lower case): not a value.
+PERSON_FIELDS = ("name", "time_zone", "locale", "holiday_country", "holiday_subdivision")
 SCHEDULE_FIELDS = ("time_zone", "description")
 LAYER_FIELDS = (
     "name",
@@ -166,12 +168,35 @@ def differences(
     people) into `wanted` (the file's). With `prune`, what the file leaves out is deleted, and
     a person left out is archived if `archivable(email)` (all their teams are the file's)."""
     found = Differences()
+    wanted, current = _folded(wanted), _folded(current)
     _teams(wanted, current, found)
     _people(wanted, current, found, prune, archivable)
     _schedules(wanted, current, found, prune, now)
     _policies(wanted, current, found, prune)
     _services(wanted, current, found, prune, now)
     return found
+
+
+def _folded(config: dict) -> dict:
+    """Return a copy of `config` whose references to people are in lower case: a person is the
+    same whatever the case of their e-mail (their own `email` keeps its case, as a value)."""
+    config = deepcopy(config)
+    for team in config["teams"]:
+        team["manager"] = _email(team["manager"])
+        for member in team["members"]:
+            member["person"] = member["person"].lower()
+    for schedule in config["schedules"]:
+        for layer in schedule["layers"]:
+            layer["participants"] = [email.lower() for email in layer["participants"]]
+        for override in schedule["overrides"]:
+            override["person"] = override["person"].lower()
+    for policy in config["escalation_policies"]:
+        for step in policy["steps"]:
+            step["targets"] = [
+                {kind: name.lower() if kind == "person" else name for kind, name in t.items()}
+                for t in step["targets"]
+            ]
+    return config
 
 
 def _gone(
@@ -191,13 +216,9 @@ def _teams(wanted: dict, current: dict, found: Differences) -> None:
         if before is None:
             found.changes.append(Change(CREATE, "team", team["name"], wanted=team))
             continue
-        changes = [
-            c
-            for c in _fields(before, team, TEAM_FIELDS)
-            if c.field != "manager" or _email(c.before) != _email(c.after)
-        ]
-        roles_before = {_email(m["person"]): m["role"] for m in before["members"]}
-        roles_after = {_email(m["person"]): m["role"] for m in team["members"]}
+        changes = _fields(before, team, TEAM_FIELDS)
+        roles_before = {m["person"]: m["role"] for m in before["members"]}
+        roles_after = {m["person"]: m["role"] for m in team["members"]}
         for email in sorted(roles_before.keys() | roles_after.keys()):
             if roles_before.get(email) != roles_after.get(email):
                 changes.append(
@@ -337,7 +358,7 @@ def _schedules(wanted, current, found: Differences, prune: bool, now: datetime) 
 
 
 def _override_key(override: dict) -> tuple:
-    return (override["person"].lower(), override["start"], override["end"])
+    return (override["person"], override["start"], override["end"])
 
 
 def _span_label(thing: dict, who: str = "") -> str:

@@ -78,8 +78,9 @@ class Parsed:
 
 def parse(text: str) -> Parsed:
     """Read YAML `text`, keeping the line of every value."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         parsed = Parsed(data=None)
         if node is not None:
@@ -89,10 +90,16 @@ def parse(text: str) -> Parsed:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 0
         raise YamlError(f"not valid YAML: {error.problem or error}", line) from None
+    except yaml.reader.ReaderError as error:
+        line = error.position and text.count("\n", 0, error.position) + 1
+        raise YamlError(
+            f"not valid YAML: character {chr(error.character)!r} is not allowed", line
+        ) from None
     except yaml.YAMLError as error:
         raise YamlError(f"not valid YAML: {error}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _build(loader: _Loader, node: yaml.Node, path: Path, lines: dict[Path, int]):

@@ -125,6 +125,8 @@ def _said(error) -> str:
         )
     if error.validator == "pattern" and error.schema.get("pattern") == schema._CLOCK["pattern"]:
         return f"{error.instance!r} is not a time as HH:MM"
+    if error.validator == "const":
+        return f"must be {error.schema['const']!r} (got {error.instance!r})"
     if error.validator == "anyOf":
         return f"{error.instance!r} is not {_wanted(error.schema['anyOf'][0])} (or null)"
     message = error.message

@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from oncall.models import Membership, Team
+from django.db.models.functions import Lower
 
-from .compare import ARCHIVE, CREATE, DELETE, UPDATE, Change, Kept, differences
+from incidents.models import EscalationPolicy, Service
+from oncall.models import Membership, Person, Schedule, Team
+
+from .compare import ARCHIVE, CREATE, DELETE, UPDATE, Change, Kept, differences, shown
 from .export import config_export, people_export
 from .files import Path
 from .normal import ConfigInvalid, Loaded, Problem, path_text
@@ -58,6 +61,7 @@ class Plan:
         return "\n".join(lines) + "\n"
 
     def as_dict(self) -> dict:
+        """Return the plan as JSON-ready data: each change with its line, and what is kept."""
         return {
             "changes": [
                 {
@@ -80,8 +84,6 @@ class Plan:
 
 
 def _plain(value):
-    from .compare import shown
-
     if value is None or isinstance(value, (bool, int, str)):
         return value
     return shown(value)
@@ -117,9 +119,63 @@ def config_plan(*, loaded: Loaded, prune: bool, now: datetime, name: str = "") -
     if found.moves:
         raise ConfigInvalid([where.moved(*move) for move in found.moves], name)
     changes = [where.placed(change) for change in found.changes]
+    taken = _taken(changes)
+    if taken:
+        raise ConfigInvalid(taken, name)
     order = {CREATE: 0, UPDATE: 0, DELETE: 1, ARCHIVE: 1}
     changes.sort(key=lambda change: order[change.action])  # stable: each kind in file order
     return Plan(changes=changes, kept=found.kept, prune=prune)
+
+
+def _taken(changes: list[Change]) -> list[Problem]:
+    """Return a problem for each new schedule, policy or service whose name a team the file
+    does not name holds (or an archived service, or a rehearsal twin), and for each new person
+    whose e-mail is an archived person's: the services would refuse them; the plan says so."""
+    new = {kind: {} for kind in ("schedule", "escalation policy", "service", "person")}
+    for change in changes:
+        if change.action == CREATE and change.kind in new:
+            key = change.name.lower() if change.kind == "person" else change.name
+            new[change.kind][key] = change
+    held = [
+        ("schedule", name, team)
+        for name, team in Schedule.objects.filter(name__in=new["schedule"]).values_list(
+            "name", "team__name"
+        )
+    ]
+    held += [
+        ("escalation policy", name, team)
+        for name, team in EscalationPolicy.objects.filter(
+            name__in=new["escalation policy"]
+        ).values_list("name", "team__name")
+    ]
+    held += [
+        ("service", name, None if archived or twin else team)
+        for name, team, archived, twin in Service.objects.filter(
+            name__in=new["service"]
+        ).values_list("name", "team__name", "archived_at", "rehearsal_of")
+    ]
+    held += [
+        ("person", email.lower(), None)
+        for email in Person.objects.annotate(email=Lower("user__email"))
+        .filter(email__in=new["person"], user__is_active=False)
+        .values_list("email", flat=True)
+    ]
+    problems = []
+    for kind, name, team in held:
+        change = new[kind][name]
+        problems.append(Problem(change.line, change.path, _held(kind, change.name, team)))
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _held(kind: str, name: str, team: str | None) -> str:
+    if kind == "person":
+        return f"{name} is the e-mail of an archived person; give another"
+    if team is None:
+        return f"a {kind} named {name!r} exists, archived or a rehearsal twin; choose another name"
+    return (
+        f"a {kind} named {name!r} exists in the team {team!r}, which the file does not name: "
+        "add that team to the file, or choose another name"
+    )
 
 
 def _nothing() -> dict:
@@ -150,24 +206,28 @@ class _Where:
     def __init__(self, loaded: Loaded):
         self.loaded = loaded
         self.data = loaded.parsed.data
+        self._indexes: dict[str, dict[str, int]] = {}
 
     def line(self, path: Path) -> int:
         return self.loaded.line_of(path) if path else 0
 
-    def _index(self, section: str, match) -> Path:
-        for index, item in enumerate(self.data.get(section) or ()):
-            if isinstance(item, dict) and match(item):
-                return (section, index)
-        return ()
+    def _index(self, kind: str) -> dict[str, int]:
+        """Return where each object of `kind` is in its section, by name (people by e-mail)."""
+        if kind not in self._indexes:
+            key = "email" if kind == "person" else "name"
+            found = {}
+            for index, item in enumerate(self.data.get(self.SECTIONS[kind]) or ()):
+                if isinstance(item, dict):
+                    found.setdefault(_known(kind, item.get(key)), index)
+            self._indexes[kind] = found
+        return self._indexes[kind]
 
     def path(self, kind: str, name: str, parent: str) -> Path:
         """Return the path of the object of `kind` named `name` (of `parent`), or of its parent
         if it is not in the file, or ()."""
         if kind in self.SECTIONS:
-            key = "email" if kind == "person" else "name"
-            return self._index(
-                self.SECTIONS[kind], lambda item: str(item.get(key, "")).lower() == name.lower()
-            )
+            index = self._index(kind).get(_known(kind, name))
+            return () if index is None else (self.SECTIONS[kind], index)
         section = {
             "contact method": "person",
             "override": "schedule",
@@ -206,6 +266,11 @@ class _Where:
             if _same(change.kind, given, wanted):
                 return (*owner, part, index)
         return owner
+
+
+def _known(kind: str, name) -> str:
+    """Return how an object is known: a person by e-mail in any case, the rest by name."""
+    return str(name).lower() if kind == "person" else str(name)
 
 
 def _instant(text) -> datetime | None:

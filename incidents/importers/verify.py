@@ -57,25 +57,31 @@ def differences(
 ) -> tuple[list[Difference], int]:
     """Compare each imported schedule with the old tool at instants `at`; return the differences
     and how many (schedule, instant) pairs were compared. `answers_of(old_id, instants)` gives
-    the e-mails the old tool has on call at each instant."""
+    the e-mails the old tool has on call at each instant.
+
+    Schedules that share one old id (an old schedule whose parts are on call at the same time,
+    imported as several) are compared together: everyone they have on call, with the old
+    tool's answer."""
     config = normalized(config)
-    found, compared = [], 0
+    parts: dict[str, list[dict]] = {}
     for schedule in config["schedules"]:
         old_id = schedule_ids.get(schedule["name"])
-        if old_id is None:
-            continue
-        ours_rota = rota_of(schedule)
+        if old_id is not None:
+            parts.setdefault(old_id, []).append(schedule)
+    found, compared = [], 0
+    for old_id, schedules in parts.items():
+        name = " + ".join(schedule["name"] for schedule in schedules)
+        rotas = [rota_of(schedule) for schedule in schedules]
         theirs = answers_of(old_id, at)
         for moment in at:
             ours = (
                 rota.on_call_at(ours_rota, moment)
+                for ours_rota in rotas
                 if ours_rota.layers or ours_rota.overrides
-                else None
             )
-            ours_set = frozenset([ours] if ours else [])
+            ours_set = frozenset(email.lower() for email in ours if email)
             theirs_set = frozenset(email.lower() for email in theirs.get(moment, ()))
-            ours_set = frozenset(email.lower() for email in ours_set)
             compared += 1
             if ours_set != theirs_set:
-                found.append(Difference(schedule["name"], moment, theirs_set, ours_set))
+                found.append(Difference(name, moment, theirs_set, ours_set))
     return found, compared

@@ -110,6 +110,8 @@ class Command(BaseCommand):
             )
         except ConfigInvalid as invalid:
             self._invalid(file, invalid)
+        except ExportProblem as error:  # the database holds what a file cannot name
+            raise CommandError(str(error)) from None
         for made in applied.integrations:
             self.stdout.write(
                 f"New integration {made.service}/{made.kind} {made.name!r}: send alerts to "

@@ -303,3 +303,70 @@ def test_moving_an_object_to_another_team_is_refused_at_its_team_line(frozen_now
     assert problem.path == "services[1].team"
     assert problem.line == line_of(text, "team: Ops")
     assert "a service stays in its team ('SRE')" in problem.message
+
+
+def many(config):
+    """Change nearly everything at once: the admin handed over, a new manager, layers added,
+    changed and removed, steps rewritten, a policy and its schedule pruned together."""
+    team = config["teams"][0]
+    team["members"][0]["role"] = "responder"
+    team["members"][1]["role"] = "admin"
+    team["manager"] = "bo@example.com"
+    team["rest_after_sleep_pages"] = 3
+    config["teams"].append(
+        {"name": "Ops", "rest_notice_nights": 2, "members": [{"person": "cy@example.com"}]}
+    )
+    schedule = config["schedules"][0]
+    schedule["time_zone"] = "Europe/Lisbon"
+    schedule["layers"][0]["restrictions"] = [
+        {"kind": "weekly", "weekday": "sat", "start": "08:00", "duration": "48:00"}
+    ]
+    schedule["layers"][1] = {
+        "name": "Weekend",
+        "turn_unit": "weeks",
+        "handoff": "2026-01-03T08:00:00Z",
+        "participants": ["cy@example.com", "ana@example.com"],
+    }
+    schedule["overrides"][0]["person"] = "ana@example.com"
+    config["schedules"].append(
+        {
+            "name": "Ops rota",
+            "team": "Ops",
+            "layers": [
+                {
+                    "name": "All",
+                    "handoff": "2026-01-01T00:00:00Z",
+                    "participants": ["cy@example.com"],
+                }
+            ],
+        }
+    )
+    config["escalation_policies"][0]["steps"] = [
+        {"escalate_after_minutes": 3, "targets": [{"person": "bo@example.com"}]},
+        {"targets": [{"schedule": "Follow the sun"}, {"team_round_robin": "SRE"}]},
+    ]
+    config["escalation_policies"][1] = {
+        "name": "Ops default",
+        "team": "Ops",
+        "repeat": 1,
+        "steps": [{"targets": [{"schedule": "Ops rota"}]}],
+    }
+    config["services"][1] = {"name": "api", "team": "SRE", "urgency_rule": "high"}
+    config["services"].append({"name": "ops-db", "team": "Ops", "escalation_policy": "Ops default"})
+
+
+def test_many_changes_at_once_land_and_a_second_apply_finds_none(frozen_now):
+    frozen_now(NOW)
+    apply()
+    applied = apply(edited(many), prune=True)
+    assert applied.plan.count("delete") == 2  # SRE quiet, and Bo's override
+    sre = Team.objects.get(name="SRE")
+    assert sre.manager.user.email == "bo@example.com" and sre.rest_after_sleep_pages == 3
+    assert dict(sre.memberships.values_list("person__user__email", "role")) == {
+        "ana@example.com": "responder",
+        "bo@example.com": "admin",
+        "cy@example.com": "responder",
+    }
+    assert Team.objects.get(name="Ops").rest_notice_nights == 2
+    assert Schedule.objects.get(name="Follow the sun").layers.get(position=1).name == "Weekend"
+    assert plan(edited(many), prune=True).empty

@@ -152,3 +152,9 @@ def test_the_compact_file_reads_back_to_the_same_normal_form():
 def test_the_published_schema_is_the_one_the_files_are_checked_against():
     published = Path(__file__).parents[3] / "static" / "config" / "plantao-config.schema.json"
     assert json.loads(published.read_text()) == json.loads(json.dumps(schema.SCHEMA))
+
+
+def test_characters_yaml_refuses_are_named_with_their_line():
+    assert problems_of("version: 1\nteams: \x8e\n") == [
+        "line 2: not valid YAML: character '\\x8e' is not allowed"
+    ]

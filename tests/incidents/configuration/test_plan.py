@@ -4,11 +4,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidents.configuration.normal import ConfigInvalid
 from incidents.models import Service
 from incidents.rehearsals.twins import twin_for
 from incidents.services.service_admin import service_create
-from oncall.models import Team
+from oncall.models import Person, Team
 
+from .test_apply import smaller
 from .world import FILE, NOW, apply, edited, plan
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +115,45 @@ def test_archived_services_and_rehearsal_twins_are_never_listed_nor_touched(froz
     assert Service.objects.filter(pk=old.pk, archived_at=NOW).exists()
     twin.refresh_from_db()
     assert twin.rehearsal_of.name == "api"
+
+
+def test_a_person_is_the_same_whatever_the_case_of_their_e_mail(frozen_now):
+    frozen_now(NOW)
+    apply()
+    text = FILE.replace("bo@example.com", "Bo@Example.com")
+    text = text.replace("address: Bo@Example.com", "address: bo@example.com")
+    assert plan(text).empty
+    assert plan(text.replace("name: Bo\n", "name: Bo Lee\n")).text().splitlines()[0] == (
+        "~ person 'Bo@Example.com': name 'Bo' -> 'Bo Lee'"
+    )
+
+
+def test_a_new_name_another_team_or_an_archived_service_holds_is_named_in_the_plan(frozen_now):
+    frozen_now(NOW)
+    apply()
+    Service.objects.filter(name="api").update(archived_at=NOW)
+    text = FILE.replace("name: SRE\n", "name: Web\n").replace("team: SRE", "team: Web")
+    text = text.replace("team_all: SRE", "team_all: Web")
+    with pytest.raises(ConfigInvalid) as raised:
+        plan(text)
+    said = {problem.path: problem.message for problem in raised.value.problems}
+    assert said["schedules[0]"] == (
+        "a schedule named 'Follow the sun' exists in the team 'SRE', which the file does not "
+        "name: add that team to the file, or choose another name"
+    )
+    assert said["services[1]"].startswith("a service named 'api' exists, archived")
+    assert len(said) == 5  # two policies, two services, one schedule
+
+
+def test_an_archived_persons_e_mail_is_named_in_the_plan(frozen_now):
+    frozen_now(NOW)
+    apply()
+    apply(edited(smaller), prune=True)
+    assert not Person.objects.get(user__email="cy@example.com").user.is_active
+    with pytest.raises(ConfigInvalid) as raised:
+        plan()
+    (problem,) = raised.value.problems
+    assert (problem.path, problem.message) == (
+        "people[2]",
+        "cy@example.com is the e-mail of an archived person; give another",
+    )
