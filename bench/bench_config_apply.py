@@ -152,7 +152,8 @@ def main() -> None:
     text = files.dump(normal.compact(normal.normalized(generated())))
     print(
         f"conditions: Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{os.cpu_count()} CPUs, {connection.vendor}; the file: {len(text) // 1024} KiB, "
+        f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), {connection.vendor}; "
+        f"the file: {len(text) // 1024} KiB, "
         f"{text.count(chr(10))} lines: {TEAMS} teams, {PEOPLE} people (2 contact methods each), "
         f"{SCHEDULES} schedules (3 layers, 2 overrides each), {POLICIES} policies (3 steps), "
         f"{SERVICES} services (2 integrations, 1 maintenance window)"
@@ -160,20 +161,20 @@ def main() -> None:
     writes = None
     for label in ("into an empty database", "again, unchanged"):
         with CaptureQueriesContext(connection) as queries:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             loaded = normal.load(text, "bench.yaml")
             read = time.perf_counter() - began
             applied = config_apply(
                 loaded=loaded, prune=False, trust_verified=True, now=NOW, origin="bench.yaml"
             )
-            elapsed = time.perf_counter() - began
+            elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
         statements = [q["sql"].lstrip().split(None, 1)[0].upper() for q in queries]
         writes = {verb: statements.count(verb) for verb in WRITES}
         kinds = {verb: statements.count(verb) for verb in ("SELECT", *WRITES)}
         kinds["other (savepoints)"] = len(statements) - sum(kinds.values())
         print(
             f"  apply {label}: {elapsed:.2f} s wall ({read:.2f} s of it reading and checking "
-            f"the file), {len(queries)} queries "
+            f"the file; this process's CPU {cpu:.2f} s), {len(queries)} queries "
             f"({', '.join(f'{n} {v}' for v, n in kinds.items())}); {applied.plan.summary()}"
         )
     if any(writes.values()):
