@@ -198,8 +198,8 @@ def schedule(draw, name: str, team_name: str, members: list[str]) -> dict:
         overrides.append(
             {"person": draw(st.sampled_from(members)), "start": start, "end": end, "reason": reason}
         )
-    # The same override twice is not refused by the file, but is never applied as no change
-    # (test_properties shows it): random files do not have it.
+    # The same override (or window) twice is not refused by the file, but never applies as no
+    # change (test_properties shows it): random files do not have it.
     overrides = list({(o["person"], o["start"], o["end"]): o for o in overrides}.values())
     return {
         "name": name,
