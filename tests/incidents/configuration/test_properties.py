@@ -257,19 +257,10 @@ services:
 """
 
 
-@pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="the file takes the same override (or window) twice, and every apply finds one to "
-    "create (or change) again: either normal.load refuses it as given twice, or the plan pairs "
-    "them (found by the one-change property; random files leave it out meanwhile)",
-)
 @pytest.mark.parametrize("twice", [OVERRIDE_TWICE, WINDOW_TWICE], ids=["override", "window"])
-def test_a_file_with_the_same_span_twice_applies_again_as_no_change(twice):
-    text = TWICE + twice
-    first = config_apply(
-        loaded=normal.load(text, NAME), prune=False, trust_verified=True, now=NOW, origin=NAME
-    )
-    assert first.written
-    again = config_plan(loaded=normal.load(text, NAME), prune=False, now=NOW)
-    assert again.empty, again.text()
+def test_a_file_with_the_same_span_twice_is_refused_at_the_second(twice):
+    # Found by the one-change property: taken, the copy was created again on every apply.
+    with pytest.raises(normal.ConfigInvalid) as raised:
+        normal.load(TWICE + twice, NAME)
+    (problem,) = raised.value.problems
+    assert problem.path.endswith("[1]") and "is given twice" in problem.message
