@@ -49,13 +49,14 @@ import _harness as harness  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "plantao_bench_breakdown"
 REDIS = "redis://127.0.0.1:6379/7"
-REQUESTS = 300  # per measured pass; each pass is preceded by WARM requests not counted
+REQUESTS = 3_000  # per measured pass, or SECONDS, whichever ends first; after WARM requests
+SECONDS = 6.0
 WARM = 200
 COUNTED = 50  # requests whose SQL statements are counted
 RATE_LIMIT = 1_000_000  # never a 429 here
 
 # Span labels, in the order the table prints them.
-HANDLER = "ASGI handler + gates (scope, body, response)"
+HANDLER = "ASGI handler + gates (scope, body, response, tasks)"
 SIGNALS = "request_started/finished signals"
 HOPS = "sync<->async hops (asgiref)"
 CORE = "handler core (view middleware, checks)"
@@ -82,8 +83,10 @@ class Spans:
         self.stack: list[list] = []
         self.current: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.requests: list[dict[str, list[int]]] = []
+        self.entered: dict[str, int] = defaultdict(int)
 
     def enter(self, label: str) -> None:
+        self.entered[label] += 1
         self.stack.append([label, time.process_time_ns(), time.perf_counter_ns(), 0, 0])
 
     def exit(self) -> None:
@@ -185,6 +188,7 @@ class ViewSpans:
     replacing module attributes (the view's own imports included); put back on exit."""
 
     def __enter__(self):
+        from asgiref.sync import AsyncToSync, SyncToAsync
         from django.core import signals
         from django.core.handlers.base import BaseHandler
         from django.db.backends.base.base import BaseDatabaseWrapper
@@ -202,6 +206,9 @@ class ViewSpans:
 
         self.saved = []
         for owner, name, replacement in (
+            # Every hop, the handler's own (signals, response.close) as well as the adapters'.
+            (SyncToAsync, "__call__", timed(SyncToAsync.__call__, HOPS, True)),
+            (AsyncToSync, "__call__", timed(AsyncToSync.__call__, HOPS, False)),
             (BaseHandler, "resolve_request", timed(resolve_request, RESOLVE)),
             (ingest, "integration_authenticate", timed(ingest.integration_authenticate, TOKEN)),
             (ingest, "throttle_check", timed(ingest.throttle_check, THROTTLE)),
@@ -277,16 +284,36 @@ def webhook_body(key: str) -> bytes:
     return f'{{"title": "Breakdown {key}", "status": "firing", "dedup_key": "{key}"}}'.encode()
 
 
-async def run(application, path: str, prefix: str, count: int) -> dict:
-    """Post `count` distinct-key alerts one after another; return CPU, wall and statuses."""
+def redis_connections() -> int | None:
+    """Return how many connections the Redis server has accepted so far (None: no Redis)."""
+    if not os.environ.get("REDIS_URL"):
+        return None
+    import redis
+
+    with redis.Redis.from_url(REDIS) as client:
+        return client.info("stats")["total_connections_received"] - 1  # less this one
+
+
+async def run(application, path: str, prefix: str, limit: int, seconds: float = SECONDS) -> dict:
+    """Post up to `limit` distinct-key alerts one after another, for at most `seconds`; return
+    CPU and wall per request, statuses and the Redis connections opened per request."""
     statuses: dict[int, int] = defaultdict(int)
+    connections = redis_connections()
+    deadline = time.monotonic() + seconds
     cpu, wall = time.process_time_ns(), time.perf_counter_ns()
-    for n in range(count):
-        statuses[await post(application, path, webhook_body(f"{prefix}-{n}"))] += 1
+    count = 0
+    while count < limit and time.monotonic() < deadline:
+        statuses[await post(application, path, webhook_body(f"{prefix}-{count}"))] += 1
+        count += 1
+    cpu, wall = time.process_time_ns() - cpu, time.perf_counter_ns() - wall
+    if connections is not None:
+        connections = (redis_connections() - connections) / count
     return {
-        "cpu": (time.process_time_ns() - cpu) / count / 1000,
-        "wall": (time.perf_counter_ns() - wall) / count / 1000,
+        "cpu": cpu / count / 1000,
+        "wall": wall / count / 1000,
         "statuses": dict(statuses),
+        "redis": connections,
+        "count": count,
     }
 
 
@@ -325,6 +352,23 @@ async def statements(application, path: str, prefix: str) -> tuple[float, float]
     return total / COUNTED, checks[0] / COUNTED
 
 
+def throttle_alone(path: str, count: int = 500) -> float:
+    """Return the CPU µs of one rate-limit check on a cache kept across calls (one thread, one
+    context: one Redis connection for all of them), to set against the check in a request."""
+    from incidents.services.integrations import integration_authenticate
+    from incidents.throttle import throttle_check
+    from oncall import clock
+
+    integration = integration_authenticate(
+        token=path.rstrip("/").rsplit("/", 1)[1], now=clock.now()
+    )
+    throttle_check(integration=integration, now=clock.now())  # connects
+    started = time.process_time_ns()
+    for _ in range(count):
+        throttle_check(integration=integration, now=clock.now())
+    return (time.process_time_ns() - started) / count / 1000
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 
@@ -359,7 +403,7 @@ def table(title: str, requests: list[dict], plain: dict, instrumented: dict) -> 
     total = statistics.fmean(totals)
     means = {}
     print(f"{title}: CPU per request by phase ({count} requests, one at a time)")
-    print(f"  {'phase':<48} {'median':>8} {'mean':>8} {'share':>6} {'wall mean':>10}")
+    print(f"  {'phase':<52} {'median':>8} {'mean':>8} {'share':>6} {'wall mean':>10}")
     for label in phases(requests):
         cpus = [request.get(label, (0, 0))[0] / 1000 for request in requests]
         wall = statistics.fmean(request.get(label, (0, 0))[1] / 1000 for request in requests)
@@ -367,19 +411,26 @@ def table(title: str, requests: list[dict], plain: dict, instrumented: dict) -> 
             continue
         means[label] = statistics.fmean(cpus)
         print(
-            f"  {label:<48} {statistics.median(cpus):6.0f}µs {means[label]:6.0f}µs "
+            f"  {label:<52} {statistics.median(cpus):6.0f}µs {means[label]:6.0f}µs "
             f"{means[label] / total:6.1%} {wall:8.0f}µs"
         )
     print(
-        f"  {'total':<48} {statistics.median(totals):6.0f}µs {total:6.0f}µs {1:6.1%} "
+        f"  {'total':<52} {statistics.median(totals):6.0f}µs {total:6.0f}µs {1:6.1%} "
         f"{statistics.fmean(walls):8.0f}µs"
     )
+    print(f"  sync<->async hops per request: {instrumented['hops']:.0f}")
     print(
-        f"  in-process, no timers: {1e6 / plain['wall']:,.0f} requests/s, {plain['cpu']:.0f} µs "
+        f"  in-process, no timers ({plain['count']:,} requests): "
+        f"{1e6 / plain['wall']:,.0f} requests/s, {plain['cpu']:.0f} µs "
         f"CPU and {plain['wall']:.0f} µs wall per request (statuses {plain['statuses']}); with "
         f"timers {instrumented['cpu']:.0f} µs CPU (the timers' own cost is in the phases, "
         "mostly the outer ones)"
     )
+    if plain["redis"] is not None:
+        print(
+            f"  Redis connections opened per request: {plain['redis']:.2f} (Django's caches are "
+            "per async context under ASGI: a request's rate limit opens a connection of its own)"
+        )
     return means
 
 
@@ -399,8 +450,8 @@ def verdict(ingest: dict[str, float], bare: dict[str, float]) -> None:
     transaction = sum(ingest.get(label, 0.0) for label in (WRITES, COMMIT, BELL))
     names = ", ".join(label.removeprefix("middleware ") for label in unneeded)
     print(
-        f"Ingest costs {total:,.0f} µs CPU per request against {bare_total:,.0f} µs for the bare "
-        f"view ({bare_total / total:.0%} of it: the bare view's rate bounds ingest's at that share)"
+        f"Ingest costs {total:,.0f} µs CPU per request, the bare view {bare_total:,.0f} µs "
+        f"({bare_total / total:.0%} of ingest's)"
     )
     print(
         f"  of which middleware the ingest URL does not need ({names}): {middleware:,.0f} µs "
@@ -444,6 +495,8 @@ def _integration_path() -> str:
 
 
 async def measure(path: str) -> None:
+    from asgiref.sync import sync_to_async
+
     from oncall.config.asgi import application as plain
 
     instrumented = instrumented_application()
@@ -455,9 +508,11 @@ async def measure(path: str) -> None:
         untimed = await run(plain, target, f"{name}-plain-{stamp}", REQUESTS)
         await run(instrumented, target, f"{name}-warm2-{stamp}", WARM)
         SPANS.requests.clear()
+        SPANS.entered.clear()
         with ViewSpans():
             timed_run = await run(instrumented, target, f"{name}-timed-{stamp}", REQUESTS)
         counted = await statements(plain, target, f"{name}-counted-{stamp}")
+        timed_run["hops"] = SPANS.entered[HOPS] / max(1, len(SPANS.requests))
         figures[name] = (untimed, timed_run, list(SPANS.requests), counted)
     means = {}
     for name, title in (
@@ -472,6 +527,11 @@ async def measure(path: str) -> None:
         )
         print()
     verdict(means["ingest"], means["bare"])
+    alone = await sync_to_async(throttle_alone)(path)
+    print(
+        f"  the rate limit alone on a kept cache connection: {alone:,.0f} µs CPU a check, against "
+        f"{means['ingest'].get(THROTTLE, 0.0):,.0f} µs inside a request"
+    )
     ratio = figures["bare"][0]["wall"] / figures["ingest"][0]["wall"]
     print(f"  in-process rate, no timers: ingest at {ratio:.0%} of the bare view")
 
@@ -487,6 +547,7 @@ def main() -> None:
     redis = harness.reachable("127.0.0.1", 6379, b"PING\r\n", b"+PONG")
     tmp = Path(tempfile.mkdtemp(prefix="plantao-breakdown-"))
     env = _environment(tmp, redis)
+    (tmp / "var" / "staticfiles").mkdir(parents=True)  # WhiteNoise warns about a missing one
     os.environ.clear()
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -517,8 +578,9 @@ def main() -> None:
         )
         print(
             f"  production settings (DEBUG off); one process, Django's ASGI handler called as "
-            f"uvicorn calls it, one request at a time; {REQUESTS:,} measured requests per pass "
-            f"after {WARM} warm-up; CPU = this process's CPU clock (all threads), µs"
+            f"uvicorn calls it, one request at a time; each pass {REQUESTS:,} requests or "
+            f"{SECONDS:.0f} s, whichever ends first, after {WARM} warm-up; CPU = this process's "
+            "CPU clock (all threads), µs"
         )
         asyncio.run(measure(_integration_path()))
         if redis:
