@@ -56,7 +56,10 @@ COUNTED = 50  # requests whose SQL statements are counted
 RATE_LIMIT = 1_000_000  # never a 429 here
 
 # Span labels, in the order the table prints them.
-HANDLER = "ASGI handler + gates (scope, body, response, tasks)"
+GATES = "gates (oncall.config.gates: key, body read)"
+HANDLER = "ASGI handler (body file, tasks, disconnect watch)"
+REQUEST = "ASGI handler: request object"
+RESPONSE = "ASGI handler: response messages"
 SIGNALS = "request_started/finished signals"
 HOPS = "sync<->async hops (asgiref)"
 CORE = "handler core (view middleware, checks)"
@@ -180,7 +183,8 @@ def instrumented_application():
     finally:
         base.convert_exception_to_response = original_convert
         base.BaseHandler.adapt_method_mode = original_adapt
-    return timed(development_key_loopback_only(body_bounded(application)), HANDLER, True)
+    application = timed(application, HANDLER, True)
+    return timed(development_key_loopback_only(body_bounded(application)), GATES, True)
 
 
 class ViewSpans:
@@ -190,6 +194,7 @@ class ViewSpans:
     def __enter__(self):
         from asgiref.sync import AsyncToSync, SyncToAsync
         from django.core import signals
+        from django.core.handlers.asgi import ASGIHandler
         from django.core.handlers.base import BaseHandler
         from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -209,6 +214,8 @@ class ViewSpans:
             # Every hop, the handler's own (signals, response.close) as well as the adapters'.
             (SyncToAsync, "__call__", timed(SyncToAsync.__call__, HOPS, True)),
             (AsyncToSync, "__call__", timed(AsyncToSync.__call__, HOPS, False)),
+            (ASGIHandler, "create_request", timed(ASGIHandler.create_request, REQUEST)),
+            (ASGIHandler, "send_response", timed(ASGIHandler.send_response, RESPONSE)),
             (BaseHandler, "resolve_request", timed(resolve_request, RESOLVE)),
             (ingest, "integration_authenticate", timed(ingest.integration_authenticate, TOKEN)),
             (ingest, "throttle_check", timed(ingest.throttle_check, THROTTLE)),
@@ -376,7 +383,10 @@ def phases(requests: list[dict]) -> list[str]:
     from django.conf import settings
 
     order = [
+        GATES,
         HANDLER,
+        REQUEST,
+        RESPONSE,
         SIGNALS,
         *(_middleware_label(path.rsplit(".", 1)[1]) for path in settings.MIDDLEWARE),
         HOPS,
