@@ -22,8 +22,10 @@ Timers are spans installed by monkeypatching in this process only (no production
 each span reads the process's CPU clock (all threads: the hops move work between the event loop
 and asgiref's thread) and the wall clock; a span's own time is its time minus its children's.
 The same requests are also run with no timers installed, for requests/s in-process and the
-timers' overhead; and the bare one-INSERT view (bench/_harness.py, the calibration of
-bench_ingest.py) is measured the same way, so the ingest figure reads against it.
+timers' overhead (and to count the Redis connections opened per request, from the server's own
+tally); the SQL statements per request are counted apart; the rate limit is also timed alone on
+a cache connection kept across calls. The bare one-INSERT view (bench/_harness.py, the
+calibration of bench_ingest.py) is measured the same way, so the ingest figure reads against it.
 Skips (exit 0) when PostgreSQL is not reachable.
 """
 
