@@ -150,7 +150,7 @@ def _middleware_label(name: str) -> str:
 
 def instrumented_application():
     """Build the project's ASGI application (as oncall/config/asgi.py does) with a span around
-    every middleware, every sync/async adapter and the handler core. Patches only what Django
+    every middleware (its process_view too) and the handler core. Patches only what Django
     reads while loading middleware, and puts it back: other handlers are left untimed."""
     from django.core.asgi import get_asgi_application
     from django.core.handlers import base
@@ -173,10 +173,8 @@ def instrumented_application():
         owner = getattr(method, "__self__", None)
         if owner is not None and not isinstance(owner, base.BaseHandler):  # process_view & co
             method = timed(method, _middleware_label(type(owner).__name__), method_is_async)
-        adapted = original_adapt(self, is_async, method, method_is_async, debug, name)
-        if adapted is method:
-            return adapted
-        return timed(adapted, HOPS, is_async)
+        # The hop itself, if any, is timed by ViewSpans (every SyncToAsync / AsyncToSync call).
+        return original_adapt(self, is_async, method, method_is_async, debug, name)
 
     base.convert_exception_to_response = convert
     base.BaseHandler.adapt_method_mode = adapt
@@ -601,6 +599,9 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
+        default = connections["default"]
+        if getattr(default, "_connection_pools", {}).get(default.alias) is not None:
+            default.close_pool()  # else its worker reconnects to the dropped database
         harness.database(DATABASE, create=False)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"(bench_ingest_breakdown took {time.monotonic() - began:.0f} s)")
