@@ -438,8 +438,9 @@ def table(title: str, requests: list[dict], plain: dict, instrumented: dict) -> 
     )
     if plain["redis"] is not None:
         print(
-            f"  Redis connections opened per request: {plain['redis']:.2f} (Django's caches are "
-            "per async context under ASGI: a request's rate limit opens a connection of its own)"
+            f"  Redis connections opened per request: {plain['redis']:.2f} (Django's cache objects "
+            "are per async context under ASGI; oncall.config.cache keeps the process's pool: "
+            "1.00 here before it)"
         )
     return means
 
