@@ -177,3 +177,10 @@ def test_the_same_override_or_window_twice_is_a_mistake():
         "line 44: services[0].maintenance_windows[1]: "
         "the same maintenance window (start and end) is given twice"
     ]
+
+
+def test_the_schema_is_served_for_editors(client):
+    answer = client.get("/static/config/plantao-config.schema.json")
+    assert answer.status_code == 200
+    served = json.loads(b"".join(answer.streaming_content) if answer.streaming else answer.content)
+    assert served["$id"] == schema.SCHEMA_ID
