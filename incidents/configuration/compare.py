@@ -107,6 +107,24 @@ class Differences:
     # Objects the file moves to another team, which no service does: (kind, name, team before).
     moves: list[tuple[str, str, str, str]] = field(default_factory=list)
 
+    def update(
+        self, kind: str, name: str, before: dict, wanted: dict, changes, owner="", parent=""
+    ) -> None:
+        """Record `wanted` as changed from `before`, if `changes` (FieldChanges) has any."""
+        if changes:
+            self.changes.append(
+                Change(
+                    UPDATE,
+                    kind,
+                    name,
+                    owner,
+                    parent,
+                    fields=tuple(changes),
+                    wanted=wanted,
+                    current=before,
+                )
+            )
+
 
 def shown(value) -> str:
     """Return a value as a plan shows it: short, one line."""
@@ -224,12 +242,7 @@ def _teams(wanted: dict, current: dict, found: Differences) -> None:
                 changes.append(
                     FieldChange(f"member {email}", roles_before.get(email), roles_after.get(email))
                 )
-        if changes:
-            found.changes.append(
-                Change(
-                    UPDATE, "team", team["name"], fields=tuple(changes), wanted=team, current=before
-                )
-            )
+        found.update("team", team["name"], before, team, changes)
 
 
 def _people(wanted, current, found: Differences, prune: bool, archivable) -> None:
@@ -243,18 +256,9 @@ def _people(wanted, current, found: Differences, prune: bool, archivable) -> Non
             found.changes.append(Change(CREATE, "person", person["email"], wanted=person))
             methods_before = {}
         else:
-            changes = _fields(before, person, PERSON_FIELDS)
-            if changes:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "person",
-                        person["email"],
-                        fields=tuple(changes),
-                        wanted=person,
-                        current=before,
-                    )
-                )
+            found.update(
+                "person", person["email"], before, person, _fields(before, person, PERSON_FIELDS)
+            )
             methods_before = _keyed(before["contact_methods"], lambda m: (m["kind"], m["address"]))
         for method in person["contact_methods"]:
             key = (method["kind"], method["address"])
@@ -273,19 +277,7 @@ def _people(wanted, current, found: Differences, prune: bool, archivable) -> Non
                 )
                 continue
             changes = _fields(was, method, ("label", "rules"))
-            if changes:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "contact method",
-                        name,
-                        person["email"],
-                        person["email"],
-                        fields=tuple(changes),
-                        wanted=method,
-                        current=was,
-                    )
-                )
+            found.update("contact method", name, was, method, changes, *[person["email"]] * 2)
         for (kind, address), was in sorted(methods_before.items()):
             _gone(
                 found,
@@ -321,36 +313,16 @@ def _schedules(wanted, current, found: Differences, prune: bool, now: datetime) 
         else:
             _moved(found, "schedule", schedule, before)
             changes = _fields(before, schedule, SCHEDULE_FIELDS) + _layers(before, schedule)
-            if changes:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "schedule",
-                        name,
-                        fields=tuple(changes),
-                        wanted=schedule,
-                        current=before,
-                    )
-                )
+            found.update("schedule", name, before, schedule, changes)
             overrides_before = _keyed(_to_come(before["overrides"], now), _override_key)
         for override in _to_come(schedule["overrides"], now):
             was = overrides_before.pop(_override_key(override), None)
             label = _span_label(override, override["person"])
             if was is None:
                 found.changes.append(Change(CREATE, "override", label, name, name, wanted=override))
-            elif was["reason"] != override["reason"]:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "override",
-                        label,
-                        name,
-                        name,
-                        fields=tuple(_fields(was, override, ("reason",))),
-                        wanted=override,
-                        current=was,
-                    )
-                )
+            else:
+                changes = _fields(was, override, ("reason",))
+                found.update("override", label, was, override, changes, name, name)
         for _, was in sorted(overrides_before.items()):
             _gone(found, prune, "override", _span_label(was, was["person"]), was, name, name)
     for name, before in sorted(now_schedules.items()):
@@ -389,17 +361,7 @@ def _policies(wanted, current, found: Differences, prune: bool) -> None:
             continue
         _moved(found, "escalation policy", policy, before)
         changes = _fields(before, policy, POLICY_FIELDS)
-        if changes:
-            found.changes.append(
-                Change(
-                    UPDATE,
-                    "escalation policy",
-                    policy["name"],
-                    fields=tuple(changes),
-                    wanted=policy,
-                    current=before,
-                )
-            )
+        found.update("escalation policy", policy["name"], before, policy, changes)
     for name, before in sorted(now_policies.items()):
         _gone(found, prune, "escalation policy", name, before)
 
@@ -418,18 +380,7 @@ def _services(wanted, current, found: Differences, prune: bool, now: datetime) -
             windows_before, integrations_before = {}, {}
         else:
             _moved(found, "service", service, before)
-            changes = _fields(before, service, SERVICE_FIELDS)
-            if changes:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "service",
-                        name,
-                        fields=tuple(changes),
-                        wanted=service,
-                        current=before,
-                    )
-                )
+            found.update("service", name, before, service, _fields(before, service, SERVICE_FIELDS))
             windows_before = _keyed(
                 _to_come(before["maintenance_windows"], now), lambda w: (w["start"], w["end"])
             )
@@ -441,19 +392,9 @@ def _services(wanted, current, found: Differences, prune: bool, now: datetime) -
                 found.changes.append(
                     Change(CREATE, "maintenance window", label, name, name, wanted=window)
                 )
-            elif was["reason"] != window["reason"]:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "maintenance window",
-                        label,
-                        name,
-                        name,
-                        fields=tuple(_fields(was, window, ("reason",))),
-                        wanted=window,
-                        current=was,
-                    )
-                )
+            else:
+                changes = _fields(was, window, ("reason",))
+                found.update("maintenance window", label, was, window, changes, name, name)
         for _, was in sorted(windows_before.items()):
             _gone(found, prune, "maintenance window", _span_label(was), was, name, name)
         for integration in service["integrations"]:
@@ -465,19 +406,7 @@ def _services(wanted, current, found: Differences, prune: bool, now: datetime) -
                 )
                 continue
             changes = _fields(was, integration, INTEGRATION_FIELDS)
-            if changes:
-                found.changes.append(
-                    Change(
-                        UPDATE,
-                        "integration",
-                        label,
-                        f"{name}/{kind}",
-                        name,
-                        fields=tuple(changes),
-                        wanted=integration,
-                        current=was,
-                    )
-                )
+            found.update("integration", label, was, integration, changes, f"{name}/{kind}", name)
         for (kind, label), was in sorted(integrations_before.items()):
             _gone(found, prune, "integration", label, was, f"{name}/{kind}", name)
     for name, before in sorted(now_services.items()):
