@@ -54,6 +54,11 @@ class FieldChange:
         return f"{self.field} {shown(self.before)} -> {shown(self.after)}"
 
 
+def _label(kind: str, name: str, owner: str) -> str:
+    """Return how a plan names an object: its kind, what it belongs to, its name."""
+    return f"{kind} {owner} {name!r}" if owner else f"{kind} {name!r}"
+
+
 @dataclass(frozen=True)
 class Change:
     """One object created, changed, deleted or archived. `owner` names what it belongs to (the
@@ -73,11 +78,7 @@ class Change:
 
     @property
     def label(self) -> str:
-        return (
-            f"{self.kind} {self.owner} {self.name!r}"
-            if self.owner
-            else f"{self.kind} {self.name!r}"
-        )
+        return _label(self.kind, self.name, self.owner)
 
     def changed(self, name: str) -> bool:
         return any(change.field == name for change in self.fields)
@@ -93,11 +94,7 @@ class Kept:
 
     @property
     def label(self) -> str:
-        return (
-            f"{self.kind} {self.owner} {self.name!r}"
-            if self.owner
-            else f"{self.kind} {self.name!r}"
-        )
+        return _label(self.kind, self.name, self.owner)
 
 
 @dataclass
