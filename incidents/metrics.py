@@ -123,6 +123,19 @@ def tally_families(summed: dict[tuple[str, str], tuple[int, float]]):
             n, _ = summed.get((tallies.INGEST, f"{outcome}:{kind}"), (0, 0.0))
             ingest.add_metric([outcome, kind], n)
     yield ingest
+    commits, writes = summed.get((tallies.INGEST_COMMITS, ""), (0, 0.0))
+    yield CounterMetricFamily(
+        "plantao_ingest_commits",
+        "Transactions the web tier's ingest lane committed; each holds the writes of one or more "
+        "requests (group commit).",
+        value=commits,
+    )
+    yield CounterMetricFamily(
+        "plantao_ingest_committed_writes",
+        "Requests' writes the ingest lane committed; divided by plantao_ingest_commits_total, "
+        "the mean number of requests a commit holds.",
+        value=int(writes),
+    )
     latency = HistogramMetricFamily(
         "plantao_alert_to_first_page_seconds",
         "Seconds from an incident's first alert to its first page sent, by incident kind "

@@ -38,6 +38,7 @@ from oncall import clock
 log = logging.getLogger(__name__)
 
 INGEST = "ingest_requests"
+INGEST_COMMITS = "ingest_commits"  # count: commits of the ingest lane; total: the writes in them
 FIRST_PAGE = "alert_to_first_page_seconds"
 FIRST_PAGE_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, math.inf)
 OUTCOMES = (
@@ -123,10 +124,10 @@ class Accumulator:
         self._timer: threading.Timer | None = None
         self.process = self._fixed or process_key()
 
-    def add(self, metric: str, label: str, value: float = 0.0) -> None:
+    def add(self, metric: str, label: str, value: float = 0.0, count: int = 1) -> None:
         with self._lock:
             counted = self._pending.setdefault((metric, label), [0, 0.0])
-            counted[0] += 1
+            counted[0] += count
             counted[1] += value
 
     def flush(self) -> int:
@@ -196,6 +197,22 @@ def tallies_forget() -> None:
     ACCUMULATOR.forget()
 
 
+def ingest_count(kind: str, response) -> None:
+    """Count one ingest request of integration `kind` by its outcome (None: it failed, a 500)."""
+    if response is None:
+        ACCUMULATOR.add(INGEST, f"error:{kind}")
+        return
+    outcome = getattr(response, "ingest_outcome", None) or outcome_of(response.status_code)
+    ACCUMULATOR.add(INGEST, f"{outcome}:{kind}")
+
+
+def ingest_commits_count(commits: int, writes: int) -> None:
+    """Count what a group of the ingest lane committed: `commits` transactions holding `writes`
+    requests' writes (services/group_commit.py)."""
+    if commits:
+        ACCUMULATOR.add(INGEST_COMMITS, "", writes, count=commits)
+
+
 def ingest_counted(integration: str | None = None):
     """Count each request to the decorated ingest view by its outcome and integration kind
     (`integration`, or the view's `kind` argument). A view may name the outcome itself by
@@ -208,10 +225,9 @@ def ingest_counted(integration: str | None = None):
             try:
                 response = view(request, *args, **kwargs)
             except Exception:
-                ACCUMULATOR.add(INGEST, f"error:{kind}")
+                ingest_count(kind, None)
                 raise
-            outcome = getattr(response, "ingest_outcome", None) or outcome_of(response.status_code)
-            ACCUMULATOR.add(INGEST, f"{outcome}:{kind}")
+            ingest_count(kind, response)
             return response
 
         return counted

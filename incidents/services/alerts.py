@@ -150,15 +150,26 @@ def _apply(incident: Incident | None, action: str, now: datetime) -> None:
         incident_resolve(incident=incident, now=now, source=Source.MONITORING)
 
 
-@transaction.atomic
 def alerts_ingest(
     *, integration: Integration, events: list[AlertEvent], now: datetime
 ) -> list[IngestResult]:
     """Store `events` from `integration` and apply them to incidents, in order, all or nothing.
-    An acknowledge or resolve for a key with no open incident is answered but not stored.
+    An acknowledge or resolve for a key with no open incident is answered but not stored."""
+    with transaction.atomic():
+        return alerts_store(integration=integration, events=events, now=now)
+
+
+def alerts_store(
+    *, integration: Integration, events: list[AlertEvent], now: datetime
+) -> list[IngestResult]:
+    """Do alerts_ingest's writes inside the caller's transaction, which it neither opens nor
+    marks with a savepoint: the web tier's group commit (services/group_commit.py) runs many
+    requests' writes in one transaction and commits them together.
 
     Consecutive triggers are taken together: a batch of a hundred new alerts is three INSERTs.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("alerts_store writes inside its caller's transaction: open one")
     service = integration.service
     keyed = [
         (event, event.dedup_key or (uuid.uuid4().hex if event.action == "trigger" else ""))

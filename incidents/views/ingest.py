@@ -1,5 +1,10 @@
-"""Inbound alerts (CONTRACT.md "Inbound endpoints"): size, token, rate, payload, then one call to
-`alerts_ingest` for the whole request. Any refusal is a 4xx with a JSON body and stores nothing.
+"""Inbound alerts (CONTRACT.md "Inbound endpoints"): size, token, rate, payload, then one write
+(`alerts_store`) for the whole request. Any refusal is a 4xx with a JSON body and stores nothing.
+
+Each endpoint is two steps: `*_take` checks the request and returns its refusal or its `Write`;
+the view then stores that write in a transaction of its own. In production the web tier's ingest
+lane (views/ingest_lane.py) calls the same `*_take` and stores the writes of concurrent requests
+in one shared transaction (services/group_commit.py).
 
 /v2/enqueue speaks PagerDuty's dialect (its token is in the body, its errors are a list); the
 /integrations/… endpoints share Plantão's error shape: {"error": {"code", "message", "fields"}}.
@@ -7,15 +12,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents.ingest import alertmanager, grafana, pagerduty, webhook
 from incidents.ingest.base import InvalidPayload
 from incidents.ingest.body import json_decode, unstorable
 from incidents.models import Alert, Integration
-from incidents.services.alerts import alerts_ingest
+from incidents.services.alerts import alerts_store
+from incidents.services.group_commit import Write, write_alone
 from incidents.services.integrations import heartbeat_ping, integration_authenticate
 from incidents.tallies import ingest_counted
 from incidents.throttle import throttle_check
@@ -135,10 +144,30 @@ def _deduplicated(events, results) -> bool:
     return bool(triggers) and not any(r.created for r in triggers)
 
 
-@csrf_exempt
-@ingest_counted()
-def alerts_receive(request, kind: str, token: str):
-    """Take an Alertmanager, Grafana or generic webhook request: 202 and the incidents touched."""
+def _accepted(events, results):
+    alerts = [{"dedup_key": r.dedup_key, "incident": r.incident_number} for r in results]
+    response = JsonResponse({"status": "accepted", "alerts": alerts}, status=202)
+    if _deduplicated(events, results):
+        response.ingest_outcome = "deduplicated"
+    return response
+
+
+def _invalid_or_none(error: Exception):
+    return _invalid(error) if isinstance(error, InvalidPayload | ValidationError) else None
+
+
+def _store(integration: Integration, events, now) -> Callable[[], list]:
+    return partial(alerts_store, integration=integration, events=events, now=now)
+
+
+def _order(integration: Integration, events) -> tuple:
+    """The place of a request's write in a group (services/group_commit.py): by service and key,
+    the same order in every process."""
+    return (integration.service_id, min((e.dedup_key or "" for e in events), default=""))
+
+
+def alerts_take(request, kind: str, token: str) -> HttpResponse | Write:
+    """Check an Alertmanager, Grafana or generic webhook request: its refusal, or its write."""
     if request.method != "POST":
         return _method_not_allowed(("POST",))
     now = clock.now()
@@ -151,28 +180,47 @@ def alerts_receive(request, kind: str, token: str):
         return _error(400, "invalid_json", error.message, error.fields)
     try:
         events = PARSERS[kind](body)
-        results = alerts_ingest(integration=integration, events=events, now=now)
     except (InvalidPayload, ValidationError) as error:
         return _invalid(error)
-    alerts = [{"dedup_key": r.dedup_key, "incident": r.incident_number} for r in results]
-    response = JsonResponse({"status": "accepted", "alerts": alerts}, status=202)
-    if _deduplicated(events, results):
-        response.ingest_outcome = "deduplicated"
-    return response
+    return Write(
+        run=_store(integration, events, now),
+        answer=partial(_accepted, events),
+        refuse=_invalid_or_none,
+        order=_order(integration, events),
+    )
 
 
 @csrf_exempt
-@ingest_counted(Integration.Kind.HEARTBEAT)
-def heartbeat_receive(request, token: str):
-    """Take a heartbeat ping (GET or POST, any body): 200 and when the next one is due."""
+@ingest_counted()
+def alerts_receive(request, kind: str, token: str):
+    """Take an Alertmanager, Grafana or generic webhook request: 202 and the incidents touched."""
+    return answered(alerts_take(request, kind, token))
+
+
+def _pinged(due):
+    return JsonResponse({"status": "ok", "next_ping_before": due.isoformat() if due else None})
+
+
+def heartbeat_take(request, token: str) -> HttpResponse | Write:
+    """Check a heartbeat ping (GET or POST, any body): its refusal, or its write."""
     if request.method not in ("GET", "POST"):
         return _method_not_allowed(("GET", "POST"))
     now = clock.now()
     integration, _, refusal = _integration(request, Integration.Kind.HEARTBEAT, token, now)
     if refusal is not None:
         return refusal
-    due = heartbeat_ping(integration=integration, now=now)
-    return JsonResponse({"status": "ok", "next_ping_before": due.isoformat() if due else None})
+    return Write(
+        run=partial(heartbeat_ping, integration=integration, now=now),
+        answer=_pinged,
+        order=(integration.service_id, ""),
+    )
+
+
+@csrf_exempt
+@ingest_counted(Integration.Kind.HEARTBEAT)
+def heartbeat_receive(request, token: str):
+    """Take a heartbeat ping (GET or POST, any body): 200 and when the next one is due."""
+    return answered(heartbeat_take(request, token))
 
 
 def _pagerduty_refusal(status: int, errors: list[str], message: str = "Event object is invalid"):
@@ -181,10 +229,27 @@ def _pagerduty_refusal(status: int, errors: list[str], message: str = "Event obj
     )
 
 
-@csrf_exempt
-@ingest_counted(Integration.Kind.PAGERDUTY)
-def pagerduty_enqueue(request):
-    """PagerDuty Events API v2: 202 with the dedup_key, 400 "invalid event", 429 when too fast."""
+def _pagerduty_invalid(error: Exception):
+    if isinstance(error, InvalidPayload):
+        return _pagerduty_refusal(400, list(error.fields.values()))
+    if isinstance(error, ValidationError):
+        return _pagerduty_refusal(400, error.messages)
+    return None
+
+
+def _pagerduty_accepted(event, results):
+    [result] = results
+    response = JsonResponse(
+        {"status": "success", "message": "Event processed", "dedup_key": result.dedup_key},
+        status=202,
+    )
+    if _deduplicated([event], [result]):
+        response.ingest_outcome = "deduplicated"
+    return response
+
+
+def pagerduty_take(request) -> HttpResponse | Write:
+    """Check a PagerDuty Events API v2 request: its refusal ("invalid event", 429), or its write."""
     if request.method != "POST":
         response = _pagerduty_refusal(405, ["Use POST"], message="Method not allowed")
         response["Allow"] = "POST"
@@ -223,15 +288,32 @@ def pagerduty_enqueue(request):
         return response
     try:
         event = pagerduty.parse(body)
-        [result] = alerts_ingest(integration=integration, events=[event], now=now)
     except InvalidPayload as error:
         return _pagerduty_refusal(400, list(error.fields.values()))
-    except ValidationError as error:
-        return _pagerduty_refusal(400, error.messages)
-    response = JsonResponse(
-        {"status": "success", "message": "Event processed", "dedup_key": result.dedup_key},
-        status=202,
+    return Write(
+        run=_store(integration, [event], now),
+        answer=partial(_pagerduty_accepted, event),
+        refuse=_pagerduty_invalid,
+        order=_order(integration, [event]),
     )
-    if _deduplicated([event], [result]):
-        response.ingest_outcome = "deduplicated"
-    return response
+
+
+@csrf_exempt
+@ingest_counted(Integration.Kind.PAGERDUTY)
+def pagerduty_enqueue(request):
+    """PagerDuty Events API v2: 202 with the dedup_key, 400 "invalid event", 429 when too fast."""
+    return answered(pagerduty_take(request))
+
+
+def answered(taken: HttpResponse | Write) -> HttpResponse:
+    """Return the reply to a checked request, storing its write alone first if it has one."""
+    return write_alone(taken) if isinstance(taken, Write) else taken
+
+
+# The views the web tier's ingest lane (views/ingest_lane.py) serves: the function that checks
+# their requests, and the integration kind they count under (None: the URL's `kind`).
+TAKES = {
+    alerts_receive: (alerts_take, None),
+    heartbeat_receive: (heartbeat_take, Integration.Kind.HEARTBEAT),
+    pagerduty_enqueue: (pagerduty_take, Integration.Kind.PAGERDUTY),
+}

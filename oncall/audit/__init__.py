@@ -10,7 +10,7 @@ through what (api, web, admin, shell, sms, ...), when, and what changed.
   entry by hand (incident actions).
 """
 
-from oncall.audit.context import AuditMiddleware, audit_action, audit_context
+from oncall.audit.context import AuditMiddleware, audit_action, audit_context, request_acting
 from oncall.audit.recording import (
     audit_bulk_created,
     audit_record,
@@ -28,4 +28,5 @@ __all__ = [
     "audit_register",
     "audited_object_types",
     "json_value",
+    "request_acting",
 ]

@@ -142,6 +142,16 @@ def audit_action(action: str) -> Iterator:
         _verb.reset(reset)
 
 
+@contextmanager
+def request_acting(request) -> Iterator:
+    """Record what is done inside as done by `request` (its path names the source)."""
+    reset = _acting.set(RequestActing(request))
+    try:
+        yield
+    finally:
+        _acting.reset(reset)
+
+
 class AuditMiddleware:
     """Make each request the audit context of what it changes.
 
@@ -153,11 +163,8 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        reset = _acting.set(RequestActing(request))
-        try:
+        with request_acting(request):
             return self.get_response(request)
-        finally:
-            _acting.reset(reset)
 
 
 # Celery tasks act as Plantão itself (source engine), and only while they run: a task run

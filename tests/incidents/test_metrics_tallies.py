@@ -115,7 +115,12 @@ def _rate_limited(client, tokens):
         ("rate_limited", _rate_limited, 429),
     ],
 )
-def test_each_ingest_outcome_moves_its_own_counter(client, tokens, outcome, send, status):
+def test_each_ingest_outcome_moves_its_own_counter(
+    client, tokens, frozen_now, outcome, send, status
+):
+    # The clock stands still: two requests a second apart would each have a rate window of their
+    # own, and the second would not be limited.
+    frozen_now(T0)
     before = scrape(client)
     assert send(client, tokens).status_code == status
     after = scrape(client)
@@ -134,7 +139,7 @@ def test_an_error_inside_the_view_counts_as_error(tokens, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(ingest, "alerts_ingest", broken)
+    monkeypatch.setattr(ingest, "alerts_store", broken)
     client = Client(raise_request_exception=False)
     assert webhook(client, tokens["webhook"], FIRING).status_code == 500
     assert requests_counted(scrape(client), "error", "webhook") == 1

@@ -285,6 +285,15 @@ PLANTAO_ENGINE_LEASE_SECONDS = env.int("PLANTAO_ENGINE_LEASE_SECONDS", default=6
 PLANTAO_ENGINE_STUCK_SECONDS = env.int("PLANTAO_ENGINE_STUCK_SECONDS", default=30)
 # Each process writes its /metrics counters (incidents/tallies.py) at most this often.
 PLANTAO_TALLY_FLUSH_SECONDS = env.float("PLANTAO_TALLY_FLUSH_SECONDS", default=1.0)
+# The web tier's ingest lane (incidents/views/ingest_lane.py): the ingest URLs answered before
+# Django's middleware, the writes of concurrent requests committed together. A group waits at
+# most PLANTAO_INGEST_GROUP_MS after its first request for others, and holds at most
+# PLANTAO_INGEST_GROUP_MAX (1: a transaction per request). Off: Django's handler takes them.
+PLANTAO_INGEST_LANE = env.bool("PLANTAO_INGEST_LANE", default=True)
+# ASGI applications wrapped around Django's, innermost first (by name, as MIDDLEWARE is).
+PLANTAO_ASGI_FRONT = ["incidents.views.ingest_lane.ingest_lane"] if PLANTAO_INGEST_LANE else []
+PLANTAO_INGEST_GROUP_MS = env.float("PLANTAO_INGEST_GROUP_MS", default=2.0)
+PLANTAO_INGEST_GROUP_MAX = env.int("PLANTAO_INGEST_GROUP_MAX", default=50)
 
 LOGGING = {
     "version": 1,

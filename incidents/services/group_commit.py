@@ -1,0 +1,184 @@
+"""Group commit: the writes of concurrent ingest requests share one transaction.
+
+A web process hands each ingest request to its ingest thread (`GroupCommit.submit`). The thread
+takes every request that has arrived (waiting up to PLANTAO_INGEST_GROUP_MS after the first for
+more, at most PLANTAO_INGEST_GROUP_MAX), checks each on its own (token, rate limit, payload: a
+refusal is that request's answer alone), runs the writes of the others in one transaction,
+commits once, and only then answers them. So:
+
+- an answer of 202 means the alert is committed;
+- a process that dies before the commit answers none of the batch: every sender retries, and
+  the database rolls the open transaction back, so nothing is half stored;
+- a write that fails rolls the batch back, and each write of the batch runs again alone in a
+  transaction of its own: a failure is its own request's, never its neighbours'.
+
+The writes run in an order fixed by their keys (service, dedup key), the same in every process,
+so two batches touching the same incidents wait for each other rather than deadlock.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Write:
+    """A request checked and ready to store: `run` writes it inside a transaction it does not
+    own; `answer` turns what `run` returned into the request's reply, after the commit; `refuse`
+    turns an error `run` raised into a reply (None: the error is not the request's fault)."""
+
+    run: Callable[[], Any]
+    answer: Callable[[Any], Any]
+    refuse: Callable[[Exception], Any] = lambda error: None
+    order: tuple = field(default=())
+
+
+@dataclass
+class _Item:
+    take: Callable[[], Any]  # returns the reply at once, or a Write
+    context: contextvars.Context
+    future: Future
+
+
+def write_alone(write: Write) -> Any:
+    """Run `write` in a transaction of its own and return its reply (the path without a group)."""
+    return _alone(write)[0]
+
+
+def _alone(write: Write) -> tuple[Any, bool]:
+    """Return the reply to `write` run in a transaction of its own, and whether it committed."""
+    try:
+        with transaction.atomic():
+            outcome = write.run()
+    except Exception as error:
+        reply = write.refuse(error)
+        if reply is None:
+            raise
+        return reply, False
+    return write.answer(outcome), True
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a group did: (ok, reply or exception) per item, and its commits and the writes in
+    them (one commit for all the writes, or one each when the group fell back)."""
+
+    outcomes: list[tuple[bool, Any]]
+    commits: int
+    writes: int  # committed
+
+
+def batch_run(items: list[_Item]) -> Ran:
+    """Take, write and answer `items` as one group."""
+    outcomes: list[tuple[bool, Any] | None] = [None] * len(items)
+    writes: list[tuple[int, Write]] = []
+    for index, item in enumerate(items):
+        try:
+            taken = item.context.run(item.take)
+        except Exception as error:  # noqa: BLE001 - the request's own failure, answered 500
+            outcomes[index] = (False, error)
+            continue
+        if isinstance(taken, Write):
+            writes.append((index, taken))
+        else:
+            outcomes[index] = (True, taken)
+    writes.sort(key=lambda pair: pair[1].order)
+    ran: list[Any] | None = None
+    if writes:
+        try:
+            with transaction.atomic():
+                ran = [items[index].context.run(write.run) for index, write in writes]
+        except Exception as error:  # noqa: BLE001 - each write is tried again alone below
+            if isinstance(error, DatabaseError) and not connection.is_usable():
+                connection.close()  # a lost connection: the next attempt opens another
+            if len(writes) > 1:
+                log.info("A group of %d ingest writes failed; writing each alone", len(writes))
+    commits = committed = 0
+    if ran is not None:
+        commits, committed = 1, len(writes)
+    for position, (index, write) in enumerate(writes):
+        context = items[index].context
+        try:
+            if ran is not None:
+                outcomes[index] = (True, context.run(write.answer, ran[position]))
+            else:
+                reply, alone = context.run(_alone, write)
+                outcomes[index] = (True, reply)
+                commits, committed = commits + alone, committed + alone
+        except Exception as error:  # noqa: BLE001 - answered 500, the others go on
+            outcomes[index] = (False, error)
+    return Ran(outcomes, commits, committed)  # type: ignore[arg-type]
+
+
+class GroupCommit:
+    """The process's ingest thread and its queue (one per process, started on first use)."""
+
+    def __init__(self, *, window: float, most: int, after_batch: Callable[[Ran], None]):
+        self.window, self.most = window, max(1, most)
+        self.after_batch = after_batch
+        self._queue: deque[_Item] = deque()
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, take: Callable[[], Any]) -> Future:
+        """Queue `take` (run in the ingest thread, in the caller's context); return the future
+        of its reply, set once its write is committed (or it was refused)."""
+        item = _Item(take, contextvars.copy_context(), Future())
+        with self._ready:
+            if self._thread is None or self._pid != os.getpid():
+                self._start()
+            self._queue.append(item)
+            self._ready.notify()
+        return item.future
+
+    def _start(self) -> None:
+        self._queue.clear()  # a forked child inherits no one's requests
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._serve, name="plantao-ingest", daemon=True)
+        self._thread.start()
+
+    def _next_batch(self) -> list[_Item]:
+        with self._ready:
+            while not self._queue:
+                self._ready.wait()
+            if self.window > 0 and len(self._queue) < self.most:
+                deadline = time.monotonic() + self.window
+                while len(self._queue) < self.most:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._ready.wait(left)
+            count = min(self.most, len(self._queue))
+            return [self._queue.popleft() for _ in range(count)]
+
+    def _serve(self) -> None:
+        while True:
+            batch = self._next_batch()
+            try:
+                ran = batch_run(batch)
+            except Exception as error:  # noqa: BLE001 - never let the thread die
+                log.exception("The ingest thread failed a group of %d requests", len(batch))
+                ran = Ran([(False, error)] * len(batch), 0, 0)
+            for item, (ok, value) in zip(batch, ran.outcomes, strict=True):
+                if ok:
+                    item.future.set_result(value)
+                else:
+                    item.future.set_exception(value)
+            try:
+                self.after_batch(ran)
+            except Exception:  # noqa: BLE001
+                log.exception("After a group of ingest writes")
