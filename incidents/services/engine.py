@@ -21,6 +21,7 @@ from incidents import escalation
 from incidents.big_events.selectors import EventExtras, event_extras
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
 from incidents.models.choices import Source
+from incidents.rows import rows_update
 from incidents.services.doorbell import ENGINE, ESCALATE, RECONCILE, SEND, ring_now
 from incidents.services.incidents import escalation_schedule
 from incidents.services.pages import PageRequest, pages_create_many, pages_send_created
@@ -28,12 +29,13 @@ from incidents.services.policies import policy_snapshot
 from incidents.services.slack_channel import slack_incidents_announce
 from incidents.services.targets import targets_resolve
 from oncall import selectors
+from oncall.models import Person
 
 log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=10)  # the sweep rings what falls due before its next run
 SWEEP_BATCH = 500
-FIRE_BATCH = 10  # steps an engine run fires in one transaction before sending their pages
+FIRE_BATCH = 50  # steps an engine run fires in one transaction before sending their pages
 RUN_BUDGET_SECONDS = 10.0  # an engine run hands over to a fresh one after this long
 
 
@@ -163,11 +165,23 @@ class _Step:
     events: list = field(default_factory=list)  # the names of those events
 
 
+MOVE_FIELDS = [
+    "id",
+    "esc_step",
+    "esc_loop",
+    "esc_pass",
+    "esc_due_at",
+    "esc_rung_for",
+    "esc_rung_at",
+    "policy_snapshot",
+]
+
+
 def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
     """Fire the due step of each incident (locked by the caller), sharing every query.
 
     One maintenance query, one rota question and one people query for all of them, three
-    statements for all their pages, one timeline INSERT; one UPDATE per incident.
+    statements for all their pages, one UPDATE of the incidents, one timeline INSERT.
     """
     held = maintenance_ends(service_ids={i.service_id for i in incidents}, at=now)
     timeline: list[TimelineEntry] = []
@@ -207,6 +221,14 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
         if target.kind == escalation.TargetKind.SCHEDULE
     } | {pk for extra in extras.values() for pk in extra.schedule_ids}
     on_call = selectors.oncall_people_at(at=now, schedule_ids=schedules) if schedules else {}
+    # One query for the people the steps name themselves.
+    named = {
+        target.id
+        for step in steps
+        for target in step.advance.fire.targets
+        if target.kind == escalation.TargetKind.PERSON
+    }
+    people = Person.objects.in_bulk(named) if named else {}
     for step in steps:
         step.people, step.empty = targets_resolve(
             targets=step.advance.fire.targets,
@@ -214,6 +236,7 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
             loop=step.position.loop,
             at=now,
             on_call=on_call,
+            people=people,
         )
         extra = extras.get(step.incident.service_id) if step.position.step == 0 else None
         if extra is not None:
@@ -223,17 +246,25 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
         fired_at=now,
         send_due=True,
     )
+    moves = []
     for step in steps:
         incident, position, advance = step.incident, step.position, step.advance
-        fields = {"esc_due_at": None, "esc_rung_for": None, "esc_rung_at": None}
+        after, fields = position, {"esc_due_at": None, "esc_rung_for": None, "esc_rung_at": None}
         if advance.next_position is not None:
-            fields = {
-                "esc_step": advance.next_position.step,
-                "esc_loop": advance.next_position.loop,
-                "esc_pass": advance.next_position.pass_,
-                **escalation_schedule(incident=incident, due_at=advance.next_due, now=now),
-            }
-        _escalation_update(incident, {**fields, "policy_snapshot": incident.policy_snapshot})
+            after = advance.next_position
+            fields = escalation_schedule(incident=incident, due_at=advance.next_due, now=now)
+        moves.append(
+            (
+                incident.pk,
+                after.step,
+                after.loop,
+                after.pass_,
+                fields["esc_due_at"],
+                fields["esc_rung_for"],
+                fields["esc_rung_at"],
+                incident.policy_snapshot,
+            )
+        )
         own = [p for p in step.people if p not in step.extra]
         names = ", ".join(p.display_name for p in own) or "nobody"
         if step.extra:
@@ -260,6 +291,8 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
             )
         )
         timeline.extend(_entry(incident, TimelineEntry.Kind.NOBODY, now, n) for n in step.empty)
+    # Every step's move in one UPDATE (the rows are locked: the values are all that differs).
+    rows_update(Incident, fields=MOVE_FIELDS, rows=moves)
     TimelineEntry.objects.bulk_create(timeline)
     # The incident's post in its service's Slack channel, when its first step fires (on commit).
     first = escalation.Position(0, 0, 0)
