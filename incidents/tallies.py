@@ -220,25 +220,22 @@ def ingest_counted(integration: str | None = None):
     return decorate
 
 
-def first_page_record(*, incident_id: int, now: datetime) -> bool:
-    """Set the incident's first_paged_at to `now` if no page of it was sent before, and record
-    the seconds since its first alert in the histogram. Return whether this was the first."""
-    return bool(first_pages_record(sent={incident_id: now}))
-
-
 def first_pages_record(*, sent: dict[int, datetime]) -> set[int]:
-    """Do first_page_record for each incident of `sent` (incident id -> when a page of it was
-    sent): three statements whatever their number. Return the incidents whose first page this
-    was."""
-    with transaction.atomic():
+    """Set first_paged_at of each incident of `sent` (incident id -> when a page of it was
+    sent) that had no page sent before, and record the seconds since its first alert in the
+    histogram: three statements whatever their number. Return the incidents whose first page
+    this was."""
+    # No savepoint of its own inside the caller's transaction: nothing here is to be undone alone.
+    with transaction.atomic(savepoint=False):
         # Locked in id order first: two senders recording pages of the same incidents never
         # wait on each other in a circle (an UPDATE of many rows locks them in no set order).
-        unpaged = list(
-            Incident.objects.select_for_update(no_key=True)
+        unpaged = {
+            pk: (created_at, kind)
+            for pk, created_at, kind in Incident.objects.select_for_update(no_key=True)
             .filter(pk__in=list(sent), first_paged_at__isnull=True)
             .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+            .values_list("pk", "created_at", "kind")
+        }
         first = rows_update(
             Incident,
             fields=["id", "first_paged_at"],
@@ -248,9 +245,8 @@ def first_pages_record(*, sent: dict[int, datetime]) -> set[int]:
         if not first:
             return first
         counts: dict[str, list] = {}
-        for pk, created_at, kind in Incident.objects.filter(pk__in=first).values_list(
-            "pk", "created_at", "kind"
-        ):
+        for pk in first:
+            created_at, kind = unpaged[pk]
             seconds = max(0.0, (sent[pk] - created_at).total_seconds())
             counted = counts.setdefault(f"{kind}:{bucket_of(seconds)}", [0, 0.0])
             counted[0] += 1

@@ -22,10 +22,17 @@ from incidents.big_events.selectors import EventExtras, event_extras
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
 from incidents.models.choices import Source
 from incidents.rows import rows_update
-from incidents.services.doorbell import ENGINE, ESCALATE, RECONCILE, SEND, ring_now
+from incidents.services.doorbell import (
+    ENGINE,
+    ESCALATE,
+    RECONCILE,
+    SEND,
+    ring_engine_soon,
+    ring_now,
+)
 from incidents.services.incidents import escalation_schedule
 from incidents.services.pages import PageRequest, pages_create_many, pages_send_created
-from incidents.services.policies import policy_snapshot
+from incidents.services.policies import policy_snapshot, policy_snapshots_keep
 from incidents.services.slack_channel import slack_incidents_announce
 from incidents.services.targets import targets_resolve
 from oncall import selectors
@@ -116,19 +123,34 @@ def escalation_run(*, incident_id: int, now: datetime) -> Fired | None:
 
 
 def engine_run(*, clock: Callable[[], datetime], budget: float = RUN_BUDGET_SECONDS) -> int:
-    """Fire every escalation step that is due, most overdue first, a few per transaction,
+    """Fire every escalation step that is due, most overdue first, a batch per transaction,
     sending each one's first pages at once; return how many fired. Any number of runs may go at
-    once: each takes steps nobody else holds. Past its budget a run rings for a fresh one and
-    stops, so a long storm does not keep one task (and its broker message) busy for minutes."""
+    once: each takes steps nobody else holds, and a run that finds a full batch rings for one
+    more. A run goes on while its batches are full, then stops, ringing (coalesced) for a run in
+    the next slice. Past its budget a run rings for a fresh one and stops, so a long storm does
+    not keep one task (and its broker message) busy for minutes."""
     deadline = time.monotonic() + budget
     fired_count = 0
+    helped = False
     while True:
         now = clock()
         fired = escalation_fire_due(now=now)
         if not fired:
             return fired_count
+        if len(fired) == FIRE_BATCH and not helped:
+            # A full batch: more may be waiting. Ring for one more run, so that another worker
+            # process takes its share (runs skip what others hold); it rings for the next.
+            ring_now(ENGINE, None)
+            helped = True
         fired_count += len(fired)
         pages_send_created([page for f in fired for page in f.due_pages], now=now, clock=clock)
+        if len(fired) < FIRE_BATCH:
+            # Caught up. Rather than ask again at once (in a steady flow, a few at a time, at
+            # the cost of a whole round each), leave what comes next to the doorbell of the
+            # commits that bring it; a step skipped because another transaction held its row
+            # is taken by the run this rings, in the next slice.
+            ring_engine_soon()
+            return fired_count
         if time.monotonic() > deadline:
             ring_now(ENGINE, None)
             return fired_count
@@ -184,6 +206,9 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
     statements for all their pages, one UPDATE of the incidents, one timeline INSERT.
     """
     held = maintenance_ends(service_ids={i.service_id for i in incidents}, at=now)
+    policy_snapshots_keep(
+        [i.service.escalation_policy for i in incidents if i.policy_snapshot is None]
+    )
     timeline: list[TimelineEntry] = []
     steps: list[_Step] = []
     for incident in incidents:
