@@ -187,6 +187,7 @@ def pages_send_created(
         now=at,
     )
     sent: list[Sent] = []
+    waiting = set(claimed)  # claimed, not yet handed to their channel
     try:
         for page in pages:
             at = max(now, clock()) if clock is not None else now
@@ -194,7 +195,15 @@ def pages_send_created(
                 page.kind in noise.BUNDLED_KINDS
                 and _claim(page.pk, now=at, state=Page.State.PENDING, due_at__lte=at)
             ):
+                waiting.discard(page.pk)
                 _deliver(page, now=at, sent=sent, urls=links.get(page.pk))
+    except BaseException:
+        # What was claimed and not tried goes back to wait for the sweep, as if never claimed
+        # (the page that raised stays "sending": reconciliation asks its channel).
+        Page.objects.filter(pk__in=waiting, state=Page.State.SENDING).update(
+            state=Page.State.PENDING, lease_until=None, attempts=F("attempts") - 1
+        )
+        raise
     finally:
         # Recorded even if a later send raised; a page sent but never recorded (the worker
         # died) stays "sending" until reconciliation asks its channel.

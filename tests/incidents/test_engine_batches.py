@@ -171,3 +171,35 @@ def test_engine_runs_at_once_fire_each_incident_once_and_send_each_page_once(
     escalated = TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATED)
     assert sorted(escalated.values_list("incident_id", flat=True)) == sorted(opened)
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.PAGE_SENT).count() == COUNT
+
+
+@pytest.mark.django_db
+def test_a_send_that_breaks_mid_batch_leaves_no_page_lost(rings, recorded, frozen_now, monkeypatch):
+    from oncall.channels.recording import RecordingChannel
+
+    frozen_now(T0)
+    _open(_organisation(4))
+    fired = engine.escalation_fire_due(now=T0)
+    batch = [p for f in fired for p in f.due_pages]
+    broken = batch[1].reference
+    send = RecordingChannel.send
+
+    def breaking(self, message):
+        if message.reference == broken:
+            raise RuntimeError("the provider's library blew up")
+        return send(self, message)
+
+    monkeypatch.setattr(RecordingChannel, "send", breaking)
+    with pytest.raises(RuntimeError):
+        pages.pages_send_created(batch, now=T0)
+
+    states = dict(Page.objects.values_list("pk", "state"))
+    # The one sent is recorded; the one that broke waits for reconciliation; the others wait,
+    # unclaimed, for the sweep, which rings for them at once.
+    assert states[batch[0].pk] == Page.State.SENT
+    assert states[batch[1].pk] == Page.State.SENDING
+    assert [states[p.pk] for p in batch[2:]] == [Page.State.PENDING] * 2
+    assert [s["reference"] for s in recorded()] == [batch[0].reference]
+    rings.clear()
+    engine.sweep(now=T0)
+    assert {pk for task, pk in rings if task == doorbell.SEND} == {p.pk for p in batch[2:]}
