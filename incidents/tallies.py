@@ -33,6 +33,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
 
 from incidents.models import Incident, Integration, Tally
+from incidents.rows import rows_update
 from oncall import clock
 
 log = logging.getLogger(__name__)
@@ -235,22 +236,43 @@ def ingest_counted(integration: str | None = None):
     return decorate
 
 
-def first_page_record(*, incident_id: int, now: datetime) -> bool:
-    """Set the incident's first_paged_at to `now` if no page of it was sent before, and record
-    the seconds since its first alert in the histogram. Return whether this was the first."""
-    with transaction.atomic():
-        if not Incident.objects.filter(pk=incident_id, first_paged_at__isnull=True).update(
-            first_paged_at=now
-        ):
-            return False
-        created_at, kind = Incident.objects.values_list("created_at", "kind").get(pk=incident_id)
-        seconds = max(0.0, (now - created_at).total_seconds())
-        tallies_add(
-            [(FIRST_PAGE, f"{kind}:{bucket_of(seconds)}", 1, seconds)],
-            process=ACCUMULATOR.process,
-            now=now,
+def first_pages_record(*, sent: dict[int, datetime]) -> set[int]:
+    """Set first_paged_at of each incident of `sent` (incident id -> when a page of it was
+    sent) that had no page sent before, and record the seconds since its first alert in the
+    histogram: three statements whatever their number. Return the incidents whose first page
+    this was."""
+    # No savepoint of its own inside the caller's transaction: nothing here is to be undone alone.
+    with transaction.atomic(savepoint=False):
+        # Locked in id order first: two senders recording pages of the same incidents never
+        # wait on each other in a circle (an UPDATE of many rows locks them in no set order).
+        unpaged = {
+            pk: (created_at, kind)
+            for pk, created_at, kind in Incident.objects.select_for_update(no_key=True)
+            .filter(pk__in=list(sent), first_paged_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "created_at", "kind")
+        }
+        first = rows_update(
+            Incident,
+            fields=["id", "first_paged_at"],
+            rows=[(pk, sent[pk]) for pk in unpaged],
+            where="first_paged_at IS NULL",
         )
-    return True
+        if not first:
+            return first
+        counts: dict[str, list] = {}
+        for pk in first:
+            created_at, kind = unpaged[pk]
+            seconds = max(0.0, (sent[pk] - created_at).total_seconds())
+            counted = counts.setdefault(f"{kind}:{bucket_of(seconds)}", [0, 0.0])
+            counted[0] += 1
+            counted[1] += seconds
+        tallies_add(
+            [(FIRST_PAGE, label, n, total) for label, (n, total) in counts.items()],
+            process=ACCUMULATOR.process,
+            now=max(sent[pk] for pk in first),
+        )
+    return first
 
 
 def tallies_summed() -> dict[tuple[str, str], tuple[int, float]]:

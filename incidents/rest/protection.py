@@ -4,6 +4,7 @@ call after it wake someone once."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,12 +38,24 @@ class RestCheck:
 
 def rest_check_queue(*, person_id: int) -> None:
     """On commit, have a worker check the rest of `person_id`, if a team of theirs protects it."""
-    protected = Membership.objects.filter(
-        Q(team__rest_after_sleep_pages__isnull=False) | Q(team__rest_notice_nights__isnull=False),
-        person_id=person_id,
+    rest_checks_queue(person_ids=[person_id])
+
+
+def rest_checks_queue(*, person_ids: list[int]) -> None:
+    """Do rest_check_queue for each of `person_ids`, in order (one check for each sleep-hours
+    page): one query whatever their number."""
+    if not person_ids:
+        return
+    protected = set(
+        Membership.objects.filter(
+            Q(team__rest_after_sleep_pages__isnull=False)
+            | Q(team__rest_notice_nights__isnull=False),
+            person_id__in=set(person_ids),
+        ).values_list("person_id", flat=True)
     )
-    if protected.exists():
-        transaction.on_commit(lambda: _ring(person_id))
+    for person_id in person_ids:
+        if person_id in protected:
+            transaction.on_commit(functools.partial(_ring, person_id))
 
 
 def _ring(person_id: int) -> None:

@@ -21,19 +21,28 @@ from incidents import escalation
 from incidents.big_events.selectors import EventExtras, event_extras
 from incidents.models import Incident, MaintenanceWindow, Page, TimelineEntry
 from incidents.models.choices import Source
-from incidents.services.doorbell import ENGINE, ESCALATE, RECONCILE, SEND, ring_now
+from incidents.rows import rows_update
+from incidents.services.doorbell import (
+    ENGINE,
+    ESCALATE,
+    RECONCILE,
+    SEND,
+    ring_engine_soon,
+    ring_now,
+)
 from incidents.services.incidents import escalation_schedule
 from incidents.services.pages import PageRequest, pages_create_many, pages_send_created
-from incidents.services.policies import policy_snapshot
+from incidents.services.policies import policy_snapshot, policy_snapshots_keep
 from incidents.services.slack_channel import slack_incidents_announce
 from incidents.services.targets import targets_resolve
 from oncall import selectors
+from oncall.models import Person
 
 log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=10)  # the sweep rings what falls due before its next run
 SWEEP_BATCH = 500
-FIRE_BATCH = 10  # steps an engine run fires in one transaction before sending their pages
+FIRE_BATCH = 50  # steps an engine run fires in one transaction before sending their pages
 RUN_BUDGET_SECONDS = 10.0  # an engine run hands over to a fresh one after this long
 
 
@@ -114,19 +123,34 @@ def escalation_run(*, incident_id: int, now: datetime) -> Fired | None:
 
 
 def engine_run(*, clock: Callable[[], datetime], budget: float = RUN_BUDGET_SECONDS) -> int:
-    """Fire every escalation step that is due, most overdue first, a few per transaction,
+    """Fire every escalation step that is due, most overdue first, a batch per transaction,
     sending each one's first pages at once; return how many fired. Any number of runs may go at
-    once: each takes steps nobody else holds. Past its budget a run rings for a fresh one and
-    stops, so a long storm does not keep one task (and its broker message) busy for minutes."""
+    once: each takes steps nobody else holds, and a run that finds a full batch rings for one
+    more. A run goes on while its batches are full, then stops, ringing (coalesced) for a run in
+    the next slice. Past its budget a run rings for a fresh one and stops, so a long storm does
+    not keep one task (and its broker message) busy for minutes."""
     deadline = time.monotonic() + budget
     fired_count = 0
+    helped = False
     while True:
         now = clock()
         fired = escalation_fire_due(now=now)
         if not fired:
             return fired_count
+        if len(fired) == FIRE_BATCH and not helped:
+            # A full batch: more may be waiting. Ring for one more run, so that another worker
+            # process takes its share (runs skip what others hold); it rings for the next.
+            ring_now(ENGINE, None)
+            helped = True
         fired_count += len(fired)
         pages_send_created([page for f in fired for page in f.due_pages], now=now, clock=clock)
+        if len(fired) < FIRE_BATCH:
+            # Caught up. Rather than ask again at once (in a steady flow, a few at a time, at
+            # the cost of a whole round each), leave what comes next to the doorbell of the
+            # commits that bring it; a step skipped because another transaction held its row
+            # is taken by the run this rings, in the next slice.
+            ring_engine_soon()
+            return fired_count
         if time.monotonic() > deadline:
             ring_now(ENGINE, None)
             return fired_count
@@ -163,13 +187,28 @@ class _Step:
     events: list = field(default_factory=list)  # the names of those events
 
 
+MOVE_FIELDS = [
+    "id",
+    "esc_step",
+    "esc_loop",
+    "esc_pass",
+    "esc_due_at",
+    "esc_rung_for",
+    "esc_rung_at",
+    "policy_snapshot",
+]
+
+
 def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
     """Fire the due step of each incident (locked by the caller), sharing every query.
 
     One maintenance query, one rota question and one people query for all of them, three
-    statements for all their pages, one timeline INSERT; one UPDATE per incident.
+    statements for all their pages, one UPDATE of the incidents, one timeline INSERT.
     """
     held = maintenance_ends(service_ids={i.service_id for i in incidents}, at=now)
+    policy_snapshots_keep(
+        [i.service.escalation_policy for i in incidents if i.policy_snapshot is None]
+    )
     timeline: list[TimelineEntry] = []
     steps: list[_Step] = []
     for incident in incidents:
@@ -207,6 +246,14 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
         if target.kind == escalation.TargetKind.SCHEDULE
     } | {pk for extra in extras.values() for pk in extra.schedule_ids}
     on_call = selectors.oncall_people_at(at=now, schedule_ids=schedules) if schedules else {}
+    # One query for the people the steps name themselves.
+    named = {
+        target.id
+        for step in steps
+        for target in step.advance.fire.targets
+        if target.kind == escalation.TargetKind.PERSON
+    }
+    people = Person.objects.in_bulk(named) if named else {}
     for step in steps:
         step.people, step.empty = targets_resolve(
             targets=step.advance.fire.targets,
@@ -214,6 +261,7 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
             loop=step.position.loop,
             at=now,
             on_call=on_call,
+            people=people,
         )
         extra = extras.get(step.incident.service_id) if step.position.step == 0 else None
         if extra is not None:
@@ -223,17 +271,25 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
         fired_at=now,
         send_due=True,
     )
+    moves = []
     for step in steps:
         incident, position, advance = step.incident, step.position, step.advance
-        fields = {"esc_due_at": None, "esc_rung_for": None, "esc_rung_at": None}
+        after, fields = position, {"esc_due_at": None, "esc_rung_for": None, "esc_rung_at": None}
         if advance.next_position is not None:
-            fields = {
-                "esc_step": advance.next_position.step,
-                "esc_loop": advance.next_position.loop,
-                "esc_pass": advance.next_position.pass_,
-                **escalation_schedule(incident=incident, due_at=advance.next_due, now=now),
-            }
-        _escalation_update(incident, {**fields, "policy_snapshot": incident.policy_snapshot})
+            after = advance.next_position
+            fields = escalation_schedule(incident=incident, due_at=advance.next_due, now=now)
+        moves.append(
+            (
+                incident.pk,
+                after.step,
+                after.loop,
+                after.pass_,
+                fields["esc_due_at"],
+                fields["esc_rung_for"],
+                fields["esc_rung_at"],
+                incident.policy_snapshot,
+            )
+        )
         own = [p for p in step.people if p not in step.extra]
         names = ", ".join(p.display_name for p in own) or "nobody"
         if step.extra:
@@ -260,6 +316,8 @@ def _fire_many(incidents: list[Incident], now: datetime) -> list[Fired]:
             )
         )
         timeline.extend(_entry(incident, TimelineEntry.Kind.NOBODY, now, n) for n in step.empty)
+    # Every step's move in one UPDATE (the rows are locked: the values are all that differs).
+    rows_update(Incident, fields=MOVE_FIELDS, rows=moves)
     TimelineEntry.objects.bulk_create(timeline)
     # The incident's post in its service's Slack channel, when its first step fires (on commit).
     first = escalation.Position(0, 0, 0)

@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.db.models.constants import OnConflict
 
 from incidents import render
 from incidents.links import incident_url
 from incidents.models import Incident, Page, TimelineEntry
-from incidents.models.choices import Urgency
-from incidents.rest.protection import rest_check_queue
+from incidents.models.choices import Source, Urgency
+from incidents.rest.protection import rest_checks_queue
+from incidents.rows import ids_update, rows_update
 from incidents.services import email_links, noise
 from incidents.services.doorbell import MAX_COUNTDOWN, SEND, ring
 from incidents.services.timeline import timeline_add
-from incidents.tallies import first_page_record
+from incidents.tallies import first_pages_record
 from oncall import clock, fatigue, pacing
 from oncall.channels.base import ChannelError, LookupUnsupported, Message, OutcomeUnknown
 from oncall.channels.registry import channel_for
@@ -168,21 +170,51 @@ def pages_send_created(
 ) -> None:
     """Send pages just created, from memory: the claim is the only read-back.
 
+    One UPDATE claims them all (texts and calls one at a time, see below), one INSERT makes
+    their e-mails' link keys, and what was sent is recorded together at the end (pages_sent).
     Had the incident been acknowledged or resolved meanwhile, its pending pages were cancelled
     and the claim finds nothing. With `clock`, each page is stamped with when it really left,
     not when its batch fired (a batch of many pages takes a while).
     """
-    for page in pages:
-        at = max(now, clock()) if clock is not None else now
-        if _claim(page.pk, now=at, state=Page.State.PENDING, due_at__lte=at):
-            _deliver(page, now=at)
+    pages = list(pages)
+    at = max(now, clock()) if clock is not None else now
+    # A text or a call is claimed when its turn comes, as it goes: it may carry the pages of
+    # the same number still pending then (bundle_claim), which a claim of them all would stop.
+    alone = [page.pk for page in pages if page.kind not in noise.BUNDLED_KINDS]
+    claimed = _claim_many(alone, now=at)
+    links = email_links.action_urls_many(
+        [page for page in pages if page.pk in claimed and page.kind == ContactMethod.Kind.EMAIL],
+        now=at,
+    )
+    sent: list[Sent] = []
+    waiting = set(claimed)  # claimed, not yet handed to their channel
+    try:
+        for page in pages:
+            at = max(now, clock()) if clock is not None else now
+            if page.pk in claimed or (
+                page.kind in noise.BUNDLED_KINDS
+                and _claim(page.pk, now=at, state=Page.State.PENDING, due_at__lte=at)
+            ):
+                waiting.discard(page.pk)
+                _deliver(page, now=at, sent=sent, urls=links.get(page.pk))
+    except BaseException:
+        # What was claimed and not tried goes back to wait for the sweep, as if never claimed
+        # (the page that raised stays "sending": reconciliation asks its channel).
+        Page.objects.filter(pk__in=waiting, state=Page.State.SENDING).update(
+            state=Page.State.PENDING, lease_until=None, attempts=F("attempts") - 1
+        )
+        raise
+    finally:
+        # Recorded even if a later send raised; a page sent but never recorded (the worker
+        # died) stays "sending" until reconciliation asks its channel.
+        pages_sent(sent)
 
 
-def _message(page: Page, *, now: datetime) -> Message:
+def _message(page: Page, *, now: datetime, urls: dict[str, str] | None = None) -> Message:
     incident = page.incident
     words = {"number": incident.number, "severity": incident.severity, "title": incident.title}
     if page.kind == "email":
-        urls = email_links.action_urls(page, now=now)
+        urls = urls or email_links.action_urls(page, now=now)
         body = render.page_email(
             **words,
             acknowledge_url=urls[email_links.ACKNOWLEDGE],
@@ -200,6 +232,19 @@ def _message(page: Page, *, now: datetime) -> Message:
         mentions=(f"#{incident.number}",),
         # The SMS and the call leave it out: the SMS stays one segment.
         link=incident_url(incident.number) if page.kind in LINKED_KINDS else "",
+    )
+
+
+def _claim_many(page_ids: list[int], *, now: datetime) -> set[int]:
+    """Claim the pages of `page_ids` still pending and due, in one conditional UPDATE; return
+    the ids claimed (another worker's, or a cancelled page's, are not)."""
+    return ids_update(
+        Page,
+        ids=page_ids,
+        assign="state = %s, lease_until = %s, attempts = attempts + 1",
+        assign_params=[Page.State.SENDING, now + _lease()],
+        where="state = %s AND due_at <= %s",
+        where_params=[Page.State.PENDING, now],
     )
 
 
@@ -224,10 +269,19 @@ def page_send(*, page_id: int, now: datetime) -> str | None:
     return _deliver(page, now=now)
 
 
-def _deliver(page: Page, *, now: datetime) -> str | None:
+def _deliver(
+    page: Page,
+    *,
+    now: datetime,
+    sent: list[Sent] | None = None,
+    urls: dict[str, str] | None = None,
+) -> str | None:
     """Hand a claimed page to its channel, in its turn: an SMS held back by the one-a-minute
     limit waits, and goes out with whatever else is due to that number then; a page beyond the
     provider's throughput (one SMS segment a second per number) waits for its reserved instant.
+
+    What the channel took is recorded at once, or, given `sent`, added to it for the caller to
+    record with others (pages_sent). `urls`: the e-mail's links, made beforehand.
     """
     # A page back from waiting for its reserved instant had its turn and its place taken then.
     held = page.paced_at is not None
@@ -237,7 +291,7 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         if turn is not None:
             return _defer(page, until=turn, now=now)
     channel = _channel(page)
-    message = _message(page, now=now)
+    message = _message(page, now=now, urls=urls)
     pace = channel.pace(message)
     if pace is not None and not held:
         start = pacing.pace_reserve(pace, now=now)
@@ -269,9 +323,12 @@ def _deliver(page: Page, *, now: datetime) -> str | None:
         log.warning("page %s: %s", page.pk, error.reason)
         return states[0]
     noise.turn_close(page)
-    for each in together[1:]:
-        page_sent(page=each, provider_id=result.provider_id, status=result.status, now=now)
-    return page_sent(page=page, provider_id=result.provider_id, status=result.status, now=now)
+    done = [Sent(each, result.provider_id, result.status, now) for each in together]
+    if sent is None:
+        pages_sent(done)
+    else:
+        sent.extend(done)
+    return done[0].state
 
 
 def _channel(page: Page):
@@ -342,34 +399,91 @@ def _retry_later(page: Page, *, now: datetime) -> bool:
     return bool(changed)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A page its channel took: the provider's id and word for it, and when."""
+
+    page: Page
+    provider_id: str
+    status: str
+    at: datetime
+
+    @property
+    def state(self) -> str:
+        return Page.State.DELIVERED if self.status == "delivered" else Page.State.SENT
+
+
 def page_sent(*, page: Page, provider_id: str, status: str, now: datetime) -> str:
     """Record that the channel took the page, with the person's local time (fatigue)."""
-    local, interruption = fatigue.interruption_at(now, page.person.time_zone)
-    state = Page.State.DELIVERED if status == "delivered" else Page.State.SENT
-    changed = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
-        state=state,
-        provider_id=provider_id,
-        sent_at=now,
-        delivered_at=now if state == Page.State.DELIVERED else None,
-        lease_until=None,
-        paced_at=None,
-        local_time=local.isoformat(timespec="seconds"),
-        interruption=interruption,
-        error="",
-    )
-    if changed:
-        first_page_record(incident_id=page.incident_id, now=now)
-        timeline_add(
-            incident=page.incident_id,
-            kind=TimelineEntry.Kind.PAGE_SENT,
-            at=now,
-            message=f"{page.kind} to {page.person.display_name} "
-            f"({interruption} hours, {local:%H:%M} there).",
-            data={"page": page.pk, "kind": page.kind, "person": page.person_id},
+    sent = Sent(page, provider_id, status, now)
+    pages_sent([sent])
+    return sent.state
+
+
+def pages_sent(sent: list[Sent]) -> set[int]:
+    """Record that the channel took these pages, each with the person's local time (fatigue),
+    in one transaction: one UPDATE of the pages still "sending", the first-page tallies, one
+    timeline INSERT. Return the ids of the pages this recorded (not those another record, say a
+    status callback, took first)."""
+    if not sent:
+        return set()
+    rows, local = [], {}
+    for each in sent:
+        local[each.page.pk] = fatigue.interruption_at(each.at, each.page.person.time_zone)
+        at, interruption = local[each.page.pk]
+        rows.append(
+            (
+                each.page.pk,
+                each.state,
+                each.provider_id,
+                each.at,
+                at.isoformat(timespec="seconds"),
+                str(interruption),
+            )
         )
-        if interruption is fatigue.Interruption.SLEEP and page.incident.kind == Incident.Kind.REAL:
-            rest_check_queue(person_id=page.person_id)
-    return state
+    with transaction.atomic():
+        changed = rows_update(
+            Page,
+            fields=["id", "state", "provider_id", "sent_at", "local_time", "interruption"],
+            rows=rows,
+            also=(
+                "delivered_at = CASE WHEN v.v_state = %s THEN v.v_sent_at ELSE NULL END, "
+                "lease_until = NULL, paced_at = NULL, error = ''"
+            ),
+            where="state = %s",
+            params=[Page.State.DELIVERED, Page.State.SENDING],
+        )
+        done = [each for each in sent if each.page.pk in changed]
+        first: dict[int, datetime] = {}
+        for each in done:
+            first[each.page.incident_id] = min(each.at, first.get(each.page.incident_id, each.at))
+        if first:
+            first_pages_record(sent=first)
+        entries = []
+        for each in done:
+            page = each.page
+            at, interruption = local[page.pk]
+            entries.append(
+                TimelineEntry(
+                    incident_id=page.incident_id,
+                    kind=TimelineEntry.Kind.PAGE_SENT,
+                    at=each.at,
+                    source=Source.ENGINE,
+                    message=f"{page.kind} to {page.person.display_name} "
+                    f"({interruption} hours, {at:%H:%M} there).",
+                    data={"page": page.pk, "kind": page.kind, "person": page.person_id},
+                )
+            )
+        TimelineEntry.objects.bulk_create(entries)
+        rest_checks_queue(
+            person_ids=[
+                each.page.person_id
+                for each in done
+                if local[each.page.pk][1] is fatigue.Interruption.SLEEP
+                and each.page.incident.kind == Incident.Kind.REAL
+            ]
+        )
+    return changed
 
 
 def page_failed(*, page: Page, reason: str, now: datetime, states=(Page.State.SENDING,)) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incidents import escalation
-from incidents.models import EscalationPolicy
+from incidents.models import EscalationPolicy, EscalationStep
 
 # Snapshots this process made, by policy id: (version, snapshot). Reused while the version stands.
 _snapshots: dict[int, tuple[int, dict]] = {}
@@ -32,8 +32,37 @@ def policy_snapshot(policy: EscalationPolicy | None) -> dict | None:
     return snapshot
 
 
+def policy_snapshots_keep(policies) -> None:
+    """Build and keep the snapshots of `policies` not kept at their version yet: two queries
+    for all of them (the engine fires many incidents of many services at once). A policy whose
+    snapshot cannot be built is left for policy_snapshot to report."""
+    missing = {
+        policy.pk: policy
+        for policy in policies
+        if policy is not None and _snapshots.get(policy.pk, (None,))[0] != policy.version
+    }
+    if not missing:
+        return
+    steps: dict[int, list] = {}
+    for step in (
+        EscalationStep.objects.filter(policy__in=list(missing))
+        .prefetch_related("targets")
+        .order_by("policy_id", "position")
+    ):
+        steps.setdefault(step.policy_id, []).append(step)
+    for pk, policy in missing.items():
+        try:
+            snapshot = _snapshot_of(policy, steps.get(pk, []))
+        except escalation.EscalationError:
+            continue
+        _snapshots[pk] = (policy.version, snapshot)
+
+
 def _snapshot_build(policy: EscalationPolicy) -> dict:
-    steps = policy.steps.prefetch_related("targets").order_by("position")
+    return _snapshot_of(policy, policy.steps.prefetch_related("targets").order_by("position"))
+
+
+def _snapshot_of(policy: EscalationPolicy, steps) -> dict:
     return escalation.policy_to_snapshot(
         escalation.Policy(
             steps=tuple(

@@ -26,15 +26,17 @@ def targets_resolve(
     loop: int,
     at: datetime,
     on_call: dict[int, Person | None] | None = None,
+    people: dict[int, Person] | None = None,
 ) -> tuple[list[Person], list[str]]:
     """Return the people to page for `targets` at `at`, and a note for each target with nobody.
 
     `on_call`: who is on call at `at` for the schedules targeted, when the caller asked already
-    (for several incidents at once); asked here otherwise.
+    (for several incidents at once); asked here otherwise. `people`: people the caller fetched
+    already, by id (the persons its targets name, say), not fetched again.
     """
     ids: list[int] = []
     empty: list[str] = []
-    known: dict[int, Person] = {}  # people already fetched, not to be fetched again
+    known: dict[int, Person] = dict(people or {})  # people already fetched
     if on_call is None:
         schedule_ids = [t.id for t in targets if t.kind == escalation.TargetKind.SCHEDULE]
         on_call = (
@@ -61,5 +63,5 @@ def targets_resolve(
                 ids.append(escalation.round_robin_pick(members, incident_number, loop))
     unique = list(dict.fromkeys(ids))  # each person once per step, in target order
     missing = [pk for pk in unique if pk not in known]
-    people = known | (Person.objects.in_bulk(missing) if missing else {})
-    return [people[pk] for pk in unique if pk in people], empty
+    found = known | (Person.objects.in_bulk(missing) if missing else {})
+    return [found[pk] for pk in unique if pk in found], empty
