@@ -26,6 +26,8 @@ timers' overhead (and to count the Redis connections opened per request, from th
 tally); the SQL statements per request are counted apart; the rate limit is also timed alone on
 a cache connection kept across calls. The bare one-INSERT view (bench/_harness.py, the
 calibration of bench_ingest.py) is measured the same way, so the ingest figure reads against it.
+The breakdown is of Django's handler (PLANTAO_INGEST_LANE=off here); the ingest lane, the web
+tier's default since issue 23, is then measured whole, one request at a time, beside it.
 Skips (exit 0) when PostgreSQL is not reachable.
 """
 
@@ -485,6 +487,10 @@ def _environment(tmp: Path, redis: bool) -> dict:
         PLANTAO_RECORDING_PATH=str(tmp / "pages.jsonl"),
         PLANTAO_VAR_DIR=str(tmp / "var"),
         PLANTAO_DB_POOL="on",  # as `python -m oncall.config.web` sets it for the web tier
+        # The breakdown is of Django's handler (its middleware and view, timed by spans); the
+        # ingest lane, which answers in front of them, is measured after it, whole.
+        PLANTAO_INGEST_LANE="off",
+        PLANTAO_INGEST_GROUP_MS="0",  # one request at a time: nothing to wait for
     )
     if not redis:  # the local-memory cache and the filesystem broker: no server needed
         env.pop("REDIS_URL")
@@ -545,6 +551,29 @@ async def measure(path: str) -> None:
     )
     ratio = figures["bare"][0]["wall"] / figures["ingest"][0]["wall"]
     print(f"  in-process rate, no timers: ingest at {ratio:.0%} of the bare view")
+    await lane_measure(path, figures["bare"][0], figures["ingest"][0], stamp)
+
+
+async def lane_measure(path: str, bare: dict, django: dict, stamp: int) -> None:
+    """Post the same alerts through the ingest lane (the web tier's default, built here as
+    oncall/config/asgi.py builds it), one at a time: each a group of its own, so this is the
+    lane's cost without group commit's sharing of COMMITs."""
+    from django.core.asgi import get_asgi_application
+
+    from incidents.views.ingest_lane import ingest_lane
+    from oncall.config.gates import body_bounded, development_key_loopback_only
+
+    lane = development_key_loopback_only(body_bounded(ingest_lane(get_asgi_application())))
+    await run(lane, path, f"lane-warm-{stamp}", WARM)
+    got = await run(lane, path, f"lane-plain-{stamp}", REQUESTS)
+    print()
+    print(
+        "The ingest lane (the web tier's default since issue 23), one request at a time: "
+        f"{got['cpu']:,.0f} µs CPU and {got['wall']:,.0f} µs wall a request (Django's handler "
+        f"above: {django['cpu']:,.0f} µs CPU, {django['wall']:,.0f} µs wall); in-process rate "
+        f"at {bare['wall'] / got['wall']:.0%} of the bare view (Django's handler: "
+        f"{bare['wall'] / django['wall']:.0%}); statuses {got['statuses']}"
+    )
 
 
 def main() -> None:

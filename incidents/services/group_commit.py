@@ -81,8 +81,30 @@ class Ran:
     writes: int  # committed
 
 
+IDLE_CHECK_SECONDS = 1.0  # a connection idle this long is checked before a group uses it
+_last_group = 0.0  # when the ingest thread last ran a group (monotonic)
+
+
+def _connection_checked() -> None:
+    """Drop this thread's connection if it is unusable (the database restarted or failed over),
+    so that the group's first query opens another instead of failing. Django checks at each
+    request's start (CONN_HEALTH_CHECKS); the ingest thread has no requests of its own, so it
+    checks after an error, and before a group that comes after a pause (under load, groups
+    follow each other and an error says what a check would)."""
+    global _last_group
+    now = time.monotonic()
+    idle, _last_group = now - _last_group > IDLE_CHECK_SECONDS, now
+    if connection.connection is None or not (connection.errors_occurred or idle):
+        return
+    if connection.is_usable():
+        connection.errors_occurred = False
+    else:
+        connection.close()
+
+
 def batch_run(items: list[_Item]) -> Ran:
     """Take, write and answer `items` as one group."""
+    _connection_checked()
     outcomes: list[tuple[bool, Any] | None] = [None] * len(items)
     writes: list[tuple[int, Write]] = []
     for index, item in enumerate(items):

@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from incidents.services.integrations import TOKEN_CACHE_SECONDS
 from tests.incidents.chaos import database_url, wait_until
 from tests.webserver import WebServer, manage, server_env, token_of
 
@@ -163,5 +164,37 @@ def test_killed_mid_group_commit_on_sqlite_every_202_is_stored_and_nothing_else(
         reader.close()
         assert opened == stored
         check(answers_first, answers_second, stored)
+    finally:
+        server.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ingest_goes_on_when_the_database_drops_the_web_process_connections(tmp_path):
+    """A restarted or failed-over database closes every connection; the ingest thread keeps one
+    of its own, and must open another rather than fail every alert from then on."""
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    env = server_env(tmp_path / "unused.sqlite3", DATABASE_URL=database_url(name))
+    server, path = site(env, tmp_path / "web.log")
+    try:
+        assert server.request("POST", path, alert("before"), JSON)[0] == 202
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                [name],
+            )
+            assert cursor.fetchone()[0] >= 1
+        # Past the time a web process remembers a token: the next request's first query is the
+        # token's look-up, on the connection the database has closed.
+        time.sleep(TOKEN_CACHE_SECONDS + 0.5)
+        statuses = [server.request("POST", path, alert(f"after-{n}"), JSON)[0] for n in range(3)]
+        assert statuses == [202, 202, 202], server.output()[-3000:]
+        from incidents.models import Alert
+
+        stored = set(Alert.objects.values_list("dedup_key", flat=True))
+        assert {"before", "after-0", "after-1", "after-2"} <= stored
     finally:
         server.stop()
