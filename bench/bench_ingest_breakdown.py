@@ -73,7 +73,7 @@ TOKEN = "view: token check (integration_authenticate)"
 THROTTLE = "view: rate limit (throttle_check)"
 DECODE = "view: JSON decode (json_decode)"
 VALIDATE = "view: validation (webhook.parse)"
-WRITES = "view: transaction: writes (alerts_ingest)"
+WRITES = "view: transaction: writes (alerts_store in write_alone)"
 COMMIT = "view: transaction: COMMIT"
 BELL = "view: transaction: doorbell after COMMIT"
 
@@ -223,7 +223,7 @@ class ViewSpans:
             (ingest, "throttle_check", timed(ingest.throttle_check, THROTTLE)),
             (ingest, "json_decode", timed(ingest.json_decode, DECODE)),
             (webhook, "parse", timed(webhook.parse, VALIDATE)),
-            (ingest, "alerts_ingest", timed(ingest.alerts_ingest, WRITES)),
+            (ingest, "write_alone", timed(ingest.write_alone, WRITES)),
             (BaseDatabaseWrapper, "commit", timed(BaseDatabaseWrapper.commit, COMMIT)),
             (doorbell, "_bell", timed(doorbell._bell, BELL)),
             (signals.request_started, "asend", timed(signals.request_started.asend, SIGNALS)),
@@ -628,6 +628,9 @@ def main() -> None:
     finally:
         from django.db import connections
 
+        from incidents.tallies import tallies_forget
+
+        tallies_forget()  # no counts left for a timer to write to the database dropped below
         connections.close_all()
         default = connections["default"]
         if getattr(default, "_connection_pools", {}).get(default.alias) is not None:

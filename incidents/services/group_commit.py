@@ -2,9 +2,9 @@
 
 A web process hands each ingest request to its ingest thread (`GroupCommit.submit`). The thread
 takes every request that has arrived (waiting up to PLANTAO_INGEST_GROUP_MS after the first for
-more, at most PLANTAO_INGEST_GROUP_MAX), checks each on its own (token, rate limit, payload: a
-refusal is that request's answer alone), runs the writes of the others in one transaction,
-commits once, and only then answers them. So:
+more while more keep coming, at most PLANTAO_INGEST_GROUP_MAX), checks each on its own (token,
+rate limit, payload: a refusal is that request's answer alone), runs the writes of the others in
+one transaction, commits once, and only then answers them. So:
 
 - an answer of 202 means the alert is committed;
 - a process that dies before the commit answers none of the batch: every sender retries, and
@@ -81,6 +81,7 @@ class Ran:
     writes: int  # committed
 
 
+WINDOW_SLICES = 4  # a group stops waiting after a quarter of its window with nobody new
 IDLE_CHECK_SECONDS = 1.0  # a connection idle this long is checked before a group uses it
 _last_group = 0.0  # when the ingest thread last ran a group (monotonic)
 
@@ -178,12 +179,18 @@ class GroupCommit:
             while not self._queue:
                 self._ready.wait()
             if self.window > 0 and len(self._queue) < self.most:
+                # Wait for latecomers while they keep coming, at most `window` in all: when a
+                # slice of it passes with nobody new, the group is whole (the senders that are
+                # about are all in it) and waiting on would only delay their answers.
                 deadline = time.monotonic() + self.window
                 while len(self._queue) < self.most:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
-                    self._ready.wait(left)
+                    seen = len(self._queue)
+                    self._ready.wait(min(left, self.window / WINDOW_SLICES))
+                    if len(self._queue) == seen:
+                        break
             count = min(self.most, len(self._queue))
             return [self._queue.popleft() for _ in range(count)]
 
