@@ -31,6 +31,8 @@ BLANKS = re.compile(r"[^\S\n]+")  # whitespace other than a line break
 
 def _visible(text: str, keep: str) -> str:
     text = ESCAPE_SEQUENCE.sub("", text)
+    if text.isprintable():
+        return text
     return "".join(
         char for char in text if char in keep or unicodedata.category(char) not in INVISIBLE
     )
@@ -39,13 +41,18 @@ def _visible(text: str, keep: str) -> str:
 def line_clean(text: str) -> str:
     """Return `text` without escapes or invisible characters, on one line: line breaks and tabs
     become spaces, runs of spaces one, and the ends are stripped."""
-    text = LINE_BREAKS.sub(" ", text)
-    return " ".join(_visible(text, keep="\t").split())
+    if not text.isprintable():
+        text = _visible(LINE_BREAKS.sub(" ", text), keep="\t")
+    return " ".join(text.split())
 
 
 def text_clean(text: str) -> str:
     """Return `text` without escapes or invisible characters, keeping its lines (each break one
     newline) and its tabs and spaces."""
+    # Nearly every text is already clean, and str.isprintable() says so in one C call: a
+    # printable string holds no Cc, Cf or Cs character, hence no escape and no line break.
+    if text.isprintable():
+        return text
     return _visible(LINE_BREAKS.sub("\n", text), keep="\t\n")
 
 

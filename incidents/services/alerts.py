@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models.constants import OnConflict
 
 from incidents.ingest.base import AlertEvent
 from incidents.insights.names import alert_name_of
@@ -22,6 +21,7 @@ from incidents.models import Alert, Incident, Integration, Service, TimelineEntr
 from incidents.models.choices import Source
 from incidents.services.doorbell import ring_engine
 from incidents.services.incidents import incident_acknowledge, incident_resolve
+from incidents.services.inserts import rows_insert
 
 LAST_SEEN_PRECISION = timedelta(seconds=60)  # spare the integration's row a write per request
 INSERT_ATTEMPTS = 3  # a conflicting incident resolved meanwhile: insert again
@@ -36,49 +36,41 @@ class IngestResult:
     created: bool
 
 
-def _incident_row(service: Service, key: str, event: AlertEvent, now: datetime) -> Incident:
+def _incident_row(service: Service, key: str, event: AlertEvent, now: datetime) -> dict:
+    """Return the columns a trigger sets on the incident it opens (rows_insert's row)."""
     timeout = service.auto_resolve_minutes
-    return Incident(
-        service=service,
-        dedup_key=key,
-        title=(event.title or key)[:1024],
-        alert_name=alert_name_of(details=event.details, title=event.title, dedup_key=key),
-        details=event.details,
-        source_url=event.source_url[:1000],
-        severity=event.severity,
-        urgency=service.urgency_for(event.severity),
-        kind=Incident.Kind.REHEARSAL if service.rehearsal_of_id else Incident.Kind.REAL,
-        created_at=now,
-        auto_resolve_at=now + timedelta(minutes=timeout) if timeout else None,
+    return {
+        "service_id": service.pk,
+        "dedup_key": key,
+        "title": (event.title or key)[:1024],
+        "alert_name": alert_name_of(details=event.details, title=event.title, dedup_key=key),
+        "details": event.details,
+        "source_url": event.source_url[:1000],
+        "severity": event.severity,
+        "urgency": service.urgency_for(event.severity),
+        "kind": Incident.Kind.REHEARSAL if service.rehearsal_of_id else Incident.Kind.REAL,
+        "created_at": now,
+        "auto_resolve_at": now + timedelta(minutes=timeout) if timeout else None,
         # Due now and rung on commit (ring_engine): the first step fires within the second. The
         # policy is copied onto the incident by that first step, in a worker.
-        esc_due_at=now,
-        esc_rung_for=now,
-        esc_rung_at=now,
-    )
+        "esc_due_at": now,
+        "esc_rung_for": now,
+        "esc_rung_at": now,
+    }
 
 
-def _incidents_insert(rows: list[Incident]) -> dict[str, int]:
+def _incidents_insert(rows: list[dict]) -> dict[str, int]:
     """Insert the incidents that can be opened; return {dedup key: id} of those inserted.
 
     A row whose key already has an open incident is skipped by the database, not by a read.
     """
-    fields = [f for f in Incident._meta.concrete_fields if not f.primary_key]
-    returned = Incident.objects._insert(
-        rows,
-        fields=fields,
-        returning_fields=[Incident._meta.pk, Incident._meta.get_field("dedup_key")],
-        on_conflict=OnConflict.IGNORE,
-    )
-    return {key: pk for pk, key in (row for row in returned if row is not None)}
+    returned = rows_insert(Incident, rows, ignore_conflicts=True, returning=("id", "dedup_key"))
+    return {key: pk for pk, key in returned}
 
 
 def _rows_insert(model, rows) -> None:
-    """INSERT `rows` in one statement, without reading anything back (bulk_create, leaner)."""
-    rows = list(rows)
-    if rows:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        model.objects._insert(rows, fields=fields)
+    """INSERT `rows` (dicts of the columns they set) in one statement, reading nothing back."""
+    rows_insert(model, rows)
 
 
 def _incidents_open(service: Service, keys: list[str]) -> dict[str, int]:
@@ -126,13 +118,13 @@ def _triggers(
         _rows_insert(
             TimelineEntry,
             (
-                TimelineEntry(
-                    incident_id=found[key],
-                    kind=TimelineEntry.Kind.TRIGGERED,
-                    at=now,
-                    source=Source.MONITORING,
-                    message=f"Opened by trigger {key!r}.",
-                )
+                {
+                    "incident_id": found[key],
+                    "kind": TimelineEntry.Kind.TRIGGERED,
+                    "at": now,
+                    "source": Source.MONITORING,
+                    "message": f"Opened by trigger {key!r}.",
+                }
                 for key in events
                 if key in opened
             ),
@@ -207,16 +199,16 @@ def alerts_store(
     _rows_insert(
         Alert,
         (
-            Alert(
-                incident_id=incident_id,
-                integration=integration,
-                action=event.action,
-                dedup_key=key,
-                title=event.title[:1024],
-                severity=event.severity if event.action == Alert.Action.TRIGGER else "",
-                payload=event.payload,
-                received_at=now,
-            )
+            {
+                "incident_id": incident_id,
+                "integration_id": integration.pk,
+                "action": event.action,
+                "dedup_key": key,
+                "title": event.title[:1024],
+                "severity": event.severity if event.action == Alert.Action.TRIGGER else "",
+                "payload": event.payload,
+                "received_at": now,
+            }
             for (event, key), incident_id in zip(keyed, incident_of, strict=True)
             # An acknowledge or resolve that matches no open incident changed nothing: keeping
             # it would only be an orphan row (PagerDuty, too, accepts it and forgets it).

@@ -1,0 +1,89 @@
+"""rows_insert stores what the ORM stores, in as many statements as the parameter limit needs."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from django.db import transaction
+
+from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
+from incidents.services import inserts
+from incidents.services.inserts import rows_insert
+
+NOW = datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=UTC)
+LISBON_SUMMER = timezone(timedelta(hours=1))
+ODD = 'quote " backslash \\ brace {} comma , NULL ção 🚨 \t tab'
+
+
+def _stored(model, ids) -> list[dict]:
+    rows = model.objects.filter(pk__in=ids).order_by("pk").values()
+    return [{k: v for k, v in row.items() if k != "id"} for row in rows]
+
+
+def _incident(service: Service, key: str, **extra) -> dict:
+    return {
+        "service_id": service.pk,
+        "dedup_key": key,
+        "title": ODD,
+        "alert_name": "PlaybackErrorRateHigh",
+        "details": {"labels": {"a": ODD, "n": [1, 2.5, None, True]}, "e": {}},
+        "source_url": "http://prometheus.example.org/graph?g0.expr=rate",
+        "severity": "critical",
+        "urgency": service.urgency_for("critical"),
+        "kind": Incident.Kind.REAL,
+        "created_at": NOW,
+        "auto_resolve_at": NOW.astimezone(LISBON_SUMMER) + timedelta(minutes=5),
+        "esc_due_at": NOW,
+        "esc_rung_for": NOW,
+        "esc_rung_at": NOW,
+        **extra,
+    }
+
+
+def test_rows_are_stored_as_the_orm_stores_them(demo):
+    service = Service.objects.get(name="catalog")
+    integration = Integration.objects.create(service=service, kind="alertmanager", name="x")
+    with transaction.atomic():
+        ours = [pk for (pk,) in rows_insert(Incident, [_incident(service, "a")], returning=("id",))]
+        theirs = [Incident.objects.create(**_incident(service, "b")).pk]
+    mine, orm = _stored(Incident, ours), _stored(Incident, theirs)
+    assert [row | {"dedup_key": "b"} for row in mine] == orm
+    alert = {
+        "incident_id": ours[0],
+        "integration_id": integration.pk,
+        "action": Alert.Action.TRIGGER,
+        "dedup_key": "a",
+        "title": ODD,
+        "severity": "critical",
+        "payload": {"fingerprint": "a", "labels": {"x": ODD}, "list": [ODD, 0]},
+        "received_at": NOW,
+    }
+    entry = {"incident_id": ours[0], "kind": "triggered", "at": NOW, "message": ODD}
+    with transaction.atomic():
+        rows_insert(Alert, [alert])
+        rows_insert(TimelineEntry, [entry])
+        Alert.objects.create(**alert)
+        TimelineEntry.objects.create(**entry)
+    first, second = _stored(Alert, Alert.objects.values_list("pk", flat=True))
+    assert first == second
+    first, second = _stored(TimelineEntry, TimelineEntry.objects.filter(incident_id=ours[0]))
+    assert first == second
+
+
+def test_many_rows_take_several_statements_and_conflicts_are_skipped(demo, monkeypatch):
+    monkeypatch.setattr(inserts, "PARAMETERS_MAX", 100)  # three incidents a statement
+    service = Service.objects.get(name="catalog")
+    with transaction.atomic():
+        first = rows_insert(
+            Incident,
+            [_incident(service, f"k{n}") for n in range(7)],
+            ignore_conflicts=True,
+            returning=("id", "dedup_key"),
+        )
+        again = rows_insert(
+            Incident,
+            [_incident(service, f"k{n}") for n in range(5, 10)],
+            ignore_conflicts=True,
+            returning=("id", "dedup_key"),
+        )
+    assert [key for _, key in first] == [f"k{n}" for n in range(7)]
+    assert [key for _, key in again] == ["k7", "k8", "k9"]  # k5 and k6 are open already
+    assert Incident.objects.filter(dedup_key__startswith="k").count() == 10
