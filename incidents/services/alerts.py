@@ -19,9 +19,9 @@ from incidents.ingest.base import AlertEvent
 from incidents.insights.names import alert_name_of
 from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
 from incidents.models.choices import Source
+from incidents.rows import rows_insert
 from incidents.services.doorbell import ring_engine
 from incidents.services.incidents import incident_acknowledge, incident_resolve
-from incidents.services.inserts import rows_insert
 
 LAST_SEEN_PRECISION = timedelta(seconds=60)  # spare the integration's row a write per request
 INSERT_ATTEMPTS = 3  # a conflicting incident resolved meanwhile: insert again

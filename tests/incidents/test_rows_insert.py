@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from django.db import transaction
 
 from incidents.models import Alert, Incident, Integration, Service, TimelineEntry
-from incidents.services import inserts
-from incidents.services.inserts import rows_insert
+from incidents.rows import inserts, rows_insert
 
 NOW = datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=UTC)
 LISBON_SUMMER = timezone(timedelta(hours=1))
