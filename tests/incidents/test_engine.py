@@ -499,6 +499,28 @@ def test_a_held_text_that_finds_its_turn_moved_on_rings_again_for_it(
 
 
 @pytest.mark.django_db
+def test_a_step_fired_before_the_sweep_records_its_ring_leaves_the_next_step_to_be_rung(
+    demo, monkeypatch
+):
+    incident = fire()
+    Incident.objects.filter(pk=incident.pk).update(esc_rung_for=None, esc_rung_at=None)
+    rung = []
+
+    def worker_at_once(task, pk, countdown):  # a worker takes the ring before the sweep goes on
+        rung.append((task, pk))
+        if task == doorbell.ESCALATE:
+            engine.escalation_run(incident_id=pk, now=T0)
+
+    monkeypatch.setattr(doorbell, "_send", worker_at_once)
+    engine.sweep(now=T0)
+    incident.refresh_from_db()
+    assert incident.esc_step == 1 and incident.esc_due_at == T0 + 5 * MINUTE
+    rung.clear()
+    engine.sweep(now=incident.esc_due_at - timedelta(seconds=5))
+    assert (doorbell.ESCALATE, incident.pk) in rung  # not left for 30 s as a lost ring
+
+
+@pytest.mark.django_db
 def test_the_policy_is_copied_by_the_first_step_and_kept_from_then_on(demo, workers):
     incident = fire()
     assert incident.policy_snapshot is None  # the request that opened it did not copy it
