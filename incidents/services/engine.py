@@ -57,10 +57,14 @@ def _skip_locked(queryset):
     SQLite has no row locks: its writers are serialised by the database lock instead, and the
     conditional updates below make a second claimer find nothing to do.
     """
+    return _locked(queryset, skip=True)
+
+
+def _locked(queryset, *, skip: bool):
     if connection.features.has_select_for_update_skip_locked:
         # Only the incident's own row ("self", not the joined service), and FOR NO KEY UPDATE:
         # new alerts and pages that reference the incident or its service never wait on it.
-        return queryset.select_for_update(skip_locked=True, of=("self",), no_key=True)
+        return queryset.select_for_update(skip_locked=skip, of=("self",), no_key=True)
     return queryset
 
 
@@ -87,8 +91,8 @@ class Fired:
     due_pages: list[Page] = field(default_factory=list)  # in memory, as created
 
 
-def _due(queryset):
-    return _skip_locked(queryset.filter(status=Incident.Status.TRIGGERED)).select_related(
+def _due(queryset, *, skip: bool = True):
+    return _locked(queryset.filter(status=Incident.Status.TRIGGERED), skip=skip).select_related(
         "service",
         "service__escalation_policy",  # the policy's version: its snapshot is kept
     )
@@ -98,10 +102,17 @@ def _due(queryset):
 def escalation_fire(*, incident_id: int, now: datetime) -> Fired | None:
     """Fire the escalation step that is due for this incident, once, whoever else tries.
 
-    Return what fired (None: nothing was due, or another worker holds it). Pages due at once
-    are left for the caller to send after commit (escalation_run does).
+    Return what fired (None: nothing was due). Pages due at once are left for the caller to
+    send after commit (escalation_run does).
+
+    This one row's lock is waited for, not skipped: its holder may be firing the step (then,
+    once it commits, the step is no longer due here) or only touching the row (the sweep
+    recording that it rang, an alert, an engine run that skipped it), and a step skipped then
+    would wait for the sweep to take its ring as lost. Holding no other lock, this cannot
+    deadlock.
     """
-    incident = _due(Incident.objects.filter(pk=incident_id, esc_due_at__lte=now)).first()
+    incident = _due(Incident.objects.filter(pk=incident_id, esc_due_at__lte=now), skip=False)
+    incident = incident.first()
     return None if incident is None else _fire_many([incident], now)[0]
 
 
@@ -369,8 +380,14 @@ def _ring_due(queryset, *, due: str, rung: str, rung_at: str, task: str, now: da
     )
     for pk, due_at in rows:
         ring_now(task, pk, (due_at - now).total_seconds())
-    queryset.model.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-        **{rung: F(due), rung_at: now}
+    # Recorded for the due time rung, and only where it still holds: a worker quick to take a
+    # ring may have fired the step already, and its next step, due later, was not rung.
+    quote = connection.ops.quote_name
+    rows_update(
+        queryset.model,
+        fields=["id", rung, rung_at],
+        rows=[(pk, due_at, now) for pk, due_at in rows],
+        where=f"{quote(due)} = v.{quote('v_' + rung)}",
     )
     return len(rows)
 

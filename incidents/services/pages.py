@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.db.models.constants import OnConflict
 
 from incidents import render
@@ -257,7 +257,19 @@ def _claim(page_id: int, *, now: datetime, **condition) -> bool:
 
 
 def page_send(*, page_id: int, now: datetime) -> str | None:
-    """Send one due page, once: claim it, hand it to its channel, record what happened."""
+    """Send one due page, once: claim it, hand it to its channel, record what happened.
+
+    A page that can no longer go hands its doorbell on to a page that rode on it (_rider).
+    """
+    state = _send(page_id, now=now)
+    if state is None or state == Page.State.CANCELLED:
+        rider = _rider(page_id, now=now)
+        if rider is not None:
+            _send(rider, now=now)
+    return state
+
+
+def _send(page_id: int, *, now: datetime) -> str | None:
     if not _claim(page_id, now=now, state=Page.State.PENDING, due_at__lte=now):
         return None
     page = Page.objects.select_related("incident", "person").get(pk=page_id)
@@ -339,25 +351,77 @@ def _channel(page: Page):
 
 def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -> str:
     """Put a claimed page back to wait for its turn (not an attempt: it was never tried);
-    `paced`: it holds the instant it reserved at the provider, and goes then as it is."""
+    `paced`: it holds the instant it reserved at the provider, and goes then as it is.
+
+    Pages waiting for the same turn at the same number go then as one message, so one doorbell
+    rings for them all: a page that finds another already rung for that turn rides on its ring
+    (rung_for set, rung_at left empty) instead of queueing a task of its own. A storm that holds
+    a thousand texts for one number costs the workers one task at the turn, not a thousand that
+    would all fall due at that instant and keep escalations waiting behind them.
+    """
     due = _page_due(page, until)
     if due != until:  # moved past the person's sleep: the place it reserved is lost
         until, paced = due, False
     soon = until - now <= MAX_COUNTDOWN
+    # Looked for before this page is put back, so that of pages deferred at once the first to
+    # commit always rings (a later one sees it, an earlier one rang itself).
+    rides = soon and not paced and _turn_rung(page, until)
     if (
         Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
             state=Page.State.PENDING,
             due_at=until,
             rung_for=until if soon else None,
-            rung_at=now if soon else None,
+            rung_at=now if soon and not rides else None,
             lease_until=None,
             paced_at=until if paced else None,
             attempts=F("attempts") - 1,
         )
         and soon
+        and not rides
     ):
         ring(SEND, page.pk, due_at=until, now=now)
     return Page.State.PENDING
+
+
+def _turn_rung(page: Page, until: datetime) -> bool:
+    """Whether another page of `page`'s kind to its number waits for the turn at `until` with a
+    doorbell of its own (not riding on one), whose task will send this page with it."""
+    if page.kind not in noise.BUNDLED_KINDS or page.contact_method_id is None:
+        return False
+    return (
+        Page.objects.filter(
+            contact_method_id=page.contact_method_id,
+            kind=page.kind,
+            state=Page.State.PENDING,
+            due_at=until,
+            rung_for=until,
+            rung_at__isnull=False,
+            paced_at__isnull=True,
+        )
+        .exclude(pk=page.pk)
+        .exists()
+    )
+
+
+def _rider(page_id: int, *, now: datetime) -> int | None:
+    """Return a due page riding on `page_id`'s doorbell (see _defer), when `page_id` itself can
+    no longer go (its incident was acknowledged, or it went with another message): the ring
+    must still carry the pages that rode on it."""
+    own = Page.objects.filter(pk=page_id, kind__in=noise.BUNDLED_KINDS)
+    return (
+        Page.objects.filter(
+            contact_method_id=Subquery(own.values("contact_method_id")[:1]),
+            kind=Subquery(own.values("kind")[:1]),
+            state=Page.State.PENDING,
+            due_at__lte=now,
+            rung_for__isnull=False,
+            rung_at__isnull=True,
+            incident__status__in=Incident.OPEN,
+        )
+        .order_by("due_at", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _page_due(page: Page, at: datetime) -> datetime:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test import Client
 from django.urls import reverse
@@ -202,6 +202,58 @@ def test_two_incidents_of_one_service_fire_at_the_same_time(rings, monkeypatch):
         thread.join(timeout=10)
     assert len(fired) == 1 and fired[0] is not None
     assert second_fired, "the second incident's doorbell was spent and nothing fired"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_step_rung_while_its_row_is_held_for_a_moment_fires_from_that_ring(rings):
+    """The sweep records that it rang a step (an UPDATE of the incident's row) after ringing
+    it: a worker quick to take the ring finds the row locked. It must wait and fire the step,
+    not give the ring up and leave the step for the sweep to take as lost, 30 s on."""
+    demo_load()
+    integration = make_integration(Service.objects.get(name="edge"))
+    number = trigger(integration, "held-row", T0).incident_number
+    inside, leave, fired = threading.Event(), threading.Event(), []
+
+    def hold_row():
+        try:
+            with transaction.atomic():
+                Incident.objects.filter(pk=number).update(esc_rung_at=T0)
+                inside.set()
+                leave.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def fire():
+        try:
+            fired.append(engine.escalation_fire(incident_id=number, now=T0))
+        finally:
+            connection.close()
+
+    holder, firer = threading.Thread(target=hold_row), threading.Thread(target=fire)
+    holder.start()
+    try:
+        assert inside.wait(timeout=10), "the row was never held"
+        firer.start()
+        deadline = time.monotonic() + 10
+        while firer.is_alive() and not _waiting_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        leave.set()
+        holder.join(timeout=10)
+        firer.join(timeout=10)
+    assert len(fired) == 1 and fired[0] is not None, "the ring was spent and nothing fired"
+    assert TimelineEntry.objects.filter(incident_id=number, kind="escalated").count() == 1
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            [connection.settings_dict["NAME"]],
+        )
+        return cursor.fetchone()[0] > 0
 
 
 # --- 3 and 4. Storms: killed workers, a flushed broker -------------------------------------

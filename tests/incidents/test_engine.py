@@ -14,7 +14,7 @@ from incidents.models import (
     Service,
     TimelineEntry,
 )
-from incidents.services import engine, pages
+from incidents.services import doorbell, engine, pages
 from incidents.services.alerts import alerts_ingest
 from incidents.services.incidents import (
     incident_acknowledge,
@@ -25,7 +25,7 @@ from incidents.services.incidents import (
     incident_resolve,
 )
 from oncall import selectors
-from oncall.models import Person, Schedule
+from oncall.models import ContactMethod, Person, Schedule
 
 from .conftest import T0, make_integration
 
@@ -417,6 +417,107 @@ def test_sms_held_by_the_one_a_minute_limit_go_out_together_as_one_message(demo,
     assert set(sms.values_list("state", flat=True)) == {"sent"}
     assert sms.values("provider_id").distinct().count() == 2
     assert {p.sent_at for p in sms} == {T0, T0 + MINUTE}
+
+
+def held_texts(rings, capture, count):
+    """Fire `count` incidents within the minute after one whose text went at T0: their texts to
+    the Primary wait for the turn at T0 + 1 min. Return them, and the texts whose own doorbell
+    rang for that turn."""
+    fire(service="edge", key="turn-first")
+    engine.engine_run(clock=lambda: T0)
+    later = T0 + 10 * timedelta(seconds=1)
+    incidents = [fire(service="edge", key=f"turn-{n}", at=later) for n in range(count)]
+    rings.clear()
+    with capture(execute=True):
+        engine.engine_run(clock=lambda: later)
+    held = Page.objects.filter(kind="sms", state="pending", incident__in=incidents)
+    assert held.count() == count and {p.due_at for p in held} == {T0 + MINUTE}
+    rung = [pk for task, pk in rings if task == doorbell.SEND and pk in {p.pk for p in held}]
+    return incidents, rung
+
+
+def ring_at(rung, at, capture):
+    """What the worker does when the doorbells rung for `at` go off (and nothing else)."""
+    with capture(execute=True):
+        for pk in rung:
+            pages.page_send(page_id=pk, now=at)
+
+
+@pytest.mark.django_db
+def test_texts_held_for_one_turn_ring_one_doorbell_and_go_as_one_message(
+    demo, recorded, rings, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    # A storm must not leave a task per held text, all due at the same instant: the workers
+    # would run hundreds of them back to back there, and escalations due then would wait.
+    incidents, rung = held_texts(rings, capture, 6)
+    assert len(rung) == 1
+    ring_at(rung, T0 + MINUTE, capture)
+    texts = [s["body"] for s in recorded() if s["kind"] == "sms"]
+    assert len(texts) == 2 and texts[1].startswith("[Plantao] 6 open: ")
+    assert all(f"#{incident.number} " in texts[1] for incident in incidents)
+    held = Page.objects.filter(kind="sms", incident__in=incidents)
+    assert set(held.values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db
+def test_texts_riding_on_a_doorbell_still_go_when_its_own_text_no_longer_does(
+    demo, recorded, rings, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    incidents, rung = held_texts(rings, capture, 3)
+    (ringer,) = Page.objects.filter(pk__in=rung)
+    incident_acknowledge(incident=ringer.incident, now=T0 + 30 * timedelta(seconds=1), by=None)
+    ring_at(rung, T0 + MINUTE, capture)
+    others = [i for i in incidents if i.pk != ringer.incident_id]
+    (bundle,) = [s["body"] for s in recorded() if s["kind"] == "sms"][1:]
+    assert bundle.startswith("[Plantao] 2 open: ")
+    assert all(f"#{incident.number} " in bundle for incident in others)
+    assert f"#{ringer.incident.number} " not in bundle
+    assert not Page.objects.filter(kind="sms", state="pending").exists()
+
+
+@pytest.mark.django_db
+def test_a_held_text_that_finds_its_turn_moved_on_rings_again_for_it(
+    demo, recorded, rings, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    incidents, rung = held_texts(rings, capture, 3)
+    (ringer,) = Page.objects.filter(pk__in=rung)
+    # The first text took longer to leave than its turn was taken for: the minute counts from
+    # when it left (turn_close), a moment after the instant the held texts were given.
+    moved = T0 + MINUTE + timedelta(milliseconds=200)
+    ContactMethod.objects.filter(pk=ringer.contact_method_id).update(quiet_until=moved)
+    rings.clear()
+    ring_at(rung, T0 + MINUTE, capture)
+    assert [s for s in recorded() if s["kind"] == "sms"][1:] == []
+    assert [pk for task, pk in rings if task == doorbell.SEND] == rung  # not left to the sweep
+    ring_at(rung, moved, capture)
+    (bundle,) = [s["body"] for s in recorded() if s["kind"] == "sms"][1:]
+    assert bundle.startswith("[Plantao] 3 open: ")
+    assert not Page.objects.filter(kind="sms", state="pending").exists()
+
+
+@pytest.mark.django_db
+def test_a_step_fired_before_the_sweep_records_its_ring_leaves_the_next_step_to_be_rung(
+    demo, monkeypatch
+):
+    incident = fire()
+    Incident.objects.filter(pk=incident.pk).update(esc_rung_for=None, esc_rung_at=None)
+    rung = []
+
+    def worker_at_once(task, pk, countdown):  # a worker takes the ring before the sweep goes on
+        rung.append((task, pk))
+        if task == doorbell.ESCALATE:
+            engine.escalation_run(incident_id=pk, now=T0)
+
+    monkeypatch.setattr(doorbell, "_send", worker_at_once)
+    engine.sweep(now=T0)
+    incident.refresh_from_db()
+    assert incident.esc_step == 1 and incident.esc_due_at == T0 + 5 * MINUTE
+    rung.clear()
+    engine.sweep(now=incident.esc_due_at - timedelta(seconds=5))
+    assert (doorbell.ESCALATE, incident.pk) in rung  # not left for 30 s as a lost ring
 
 
 @pytest.mark.django_db
