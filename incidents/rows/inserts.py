@@ -2,16 +2,19 @@
 
 `Model.objects._insert` builds an instance per row and prepares every field of every row
 through Django's compiler: for a hundred new incidents of thirty columns, that was most of a
-request's CPU. Here the statement is plain parametrised SQL over the model's concrete columns;
-a row gives the values it sets, and every other column takes its field's default, prepared once
-per statement. Values go through the field's `get_db_prep_save`, as Django does, unless the field
-stores a plain string or integer as it is. The stored values are the ORM's, on SQLite and on
-PostgreSQL (tests/incidents/test_inserts.py compares them).
+request's CPU. Here the statement is plain SQL over the model's concrete columns; a row gives
+the values it sets, and every other column takes its field's default, prepared once per
+statement. On PostgreSQL the rows travel as one JSON document read by json_to_recordset; on
+SQLite, and for a value JSON cannot carry, as a multi-row VALUES whose values go through the
+field's `get_db_prep_save`, as Django does. The stored values are the ORM's, on SQLite and on
+PostgreSQL (tests/incidents/test_rows_insert.py compares them).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from functools import cache
 
 from django.db import models, transaction
@@ -46,53 +49,121 @@ def rows_insert(
     """INSERT `rows` of `model`, each a dict of attribute names (`service_id`, not `service`) to
     values, in as few statements as the parameter limits allow; columns a row leaves out take
     their field defaults. With `ignore_conflicts`, a row that breaks a unique constraint is
-    skipped; return the `returning` columns of the rows inserted."""
+    skipped; return the `returning` columns of the rows inserted, in the rows' order."""
     rows = list(rows)
     if not rows:
         return []
     connection = transaction.get_connection()
     columns = _columns(model)
-    defaults = [_prepared(f, plain, f.get_default(), connection) for f, plain in columns]
-    # The same value in many rows (the request's `now`) is prepared once.
-    memo: dict = {}
-    values: list = []
-    for row in rows:
-        for (field, plain), default in zip(columns, defaults, strict=True):
-            name = field.attname
-            if name not in row:
-                values.append(default)
-                continue
-            value = row[name]
-            if value is None or (plain and type(value) in (str, int)):
-                values.append(value)
-            elif isinstance(value, (str, int, float)) or type(value).__hash__ is None:
-                values.append(field.get_db_prep_save(value, connection))
-            else:
-                key = (name, value)
-                if key not in memo:
-                    memo[key] = field.get_db_prep_save(value, connection)
-                values.append(memo[key])
+    named = {name for row in rows for name in row}
     ops = connection.ops
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     fields = [field for field, _ in columns]
     head = (
         f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(model._meta.db_table)} "
-        f"({', '.join(ops.quote_name(field.column) for field in fields)}) VALUES "
+        f"({', '.join(ops.quote_name(field.column) for field in fields)}) "
     )
     tail = ""
     if ignore_conflicts:
         tail += " " + ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
     if returning:
         tail += " " + ops.return_insert_columns([model._meta.get_field(n) for n in returning])[0]
-    width = len(fields)
-    placeholders = "(" + ", ".join(["%s"] * width) + ")"
-    per_statement = max(1, PARAMETERS_MAX // width)
+    statements = None
+    if connection.vendor == "postgresql":
+        try:
+            statements = [_recordset(columns, named, rows, connection)]
+        except (TypeError, ValueError):  # a value JSON cannot carry: the general way
+            statements = None
+    if statements is None:
+        statements = _values(columns, named, rows, connection)
     returned: list[tuple] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            count = min(per_statement, len(rows) - start)
-            sql = head + ", ".join([placeholders] * count) + tail.rstrip()
-            cursor.execute(sql, values[start * width : (start + count) * width])
+        for body, params in statements:
+            cursor.execute(head + body + tail.rstrip(), params)
             if returning:
                 returned.extend(cursor.fetchall())
     return returned
+
+
+def _values(columns, named: set, rows: list[dict], connection) -> list[tuple[str, list]]:
+    """Multi-row VALUES, as many rows a statement as PARAMETERS_MAX allows (SQLite, and any
+    value `_recordset` cannot send)."""
+    prepared = [_column(field, plain, named, rows, connection) for field, plain in columns]
+    width = len(prepared)
+    placeholders = "(" + ", ".join(["%s"] * width) + ")"
+    per_statement = max(1, PARAMETERS_MAX // width)
+    statements = []
+    for start in range(0, len(rows), per_statement):
+        stop = min(start + per_statement, len(rows))
+        params = [
+            column[0] if type(column) is tuple else column[index]
+            for index in range(start, stop)
+            for column in prepared
+        ]
+        statements.append(("VALUES " + ", ".join([placeholders] * (stop - start)), params))
+    return statements
+
+
+def _column(field, plain: bool, named: set, rows: list[dict], connection) -> list | tuple:
+    """Return the prepared values of one column, a list with one per row; or, where no row sets
+    it, a 1-tuple of its prepared default."""
+    default = _prepared(field, plain, field.get_default(), connection)
+    name = field.attname
+    if name not in named:
+        return (default,)
+    # The same value in many rows (the request's `now`) is prepared once.
+    memo: dict = {}
+    values = []
+    for row in rows:
+        if name not in row:
+            values.append(default)
+            continue
+        value = row[name]
+        if value is None or (plain and type(value) in (str, int)):
+            values.append(value)
+        elif isinstance(value, (str, int, float)) or type(value).__hash__ is None:
+            values.append(field.get_db_prep_save(value, connection))
+        else:
+            if value not in memo:
+                memo[value] = field.get_db_prep_save(value, connection)
+            values.append(memo[value])
+    return values
+
+
+def _recordset(columns, named: set, rows: list[dict], connection) -> tuple[str, list]:
+    """One SELECT over the rows sent as one JSON document (PostgreSQL). psycopg splits and
+    quotes a statement per placeholder, and PostgreSQL parses and plans each value of a
+    multi-row VALUES: a hundred rows of thirty columns cost three thousand of each. Here the
+    columns the rows set are one parameter, encoded by json.dumps, and each column they leave
+    out is one more. Raise TypeError for a value that JSON cannot carry as its column's text."""
+    select, scalars, typed, sent = [], [], [], []
+    for field, plain in columns:
+        kind = field.db_type(connection)
+        if field.attname in named:
+            select.append(f"u.c{len(sent)}")
+            typed.append(f"c{len(sent)} {kind}")
+            sent.append(field)
+        else:
+            select.append(f"CAST(%s AS {kind})")
+            scalars.append(_prepared(field, plain, field.get_default(), connection))
+    memo: dict = {}
+    document = [
+        {f"c{n}": _json_value(field, row, memo) for n, field in enumerate(sent)} for row in rows
+    ]
+    body = f"SELECT {', '.join(select)} FROM json_to_recordset(%s::json) AS u({', '.join(typed)})"
+    return body, [*scalars, json.dumps(document, allow_nan=False, separators=(",", ":"))]
+
+
+def _json_value(field, row: dict, memo: dict):
+    """Return the row's value of `field` as JSON carries it to json_to_recordset, which reads
+    each column's text as its type reads text (a timestamp in ISO 8601 with its offset)."""
+    value = row[field.attname] if field.attname in row else field.get_default()
+    if value is None or isinstance(value, (str, int, float)):  # choices are str and int too
+        return value
+    if isinstance(field, models.JSONField):
+        return value  # stored as the JSON it is, as JSONField's own encoding does
+    if type(value) is datetime and value.tzinfo is not None:
+        if value not in memo:
+            memo[value] = value.isoformat()
+        return memo[value]
+    raise TypeError(f"{field.attname}: {type(value).__name__} goes through the ORM's preparation")
