@@ -45,13 +45,15 @@ def _counted(ran: Ran) -> None:
 
 
 def committer() -> GroupCommit:
-    """Return this process's group commit (its ingest thread starts with the first request)."""
+    """Return this process's group commit (its ingest threads start with the first request)."""
     global _committer
     if _committer is None:
         _committer = GroupCommit(
             window=settings.PLANTAO_INGEST_GROUP_MS / 1000,
             most=settings.PLANTAO_INGEST_GROUP_MAX,
             after_batch=_counted,
+            writers=settings.PLANTAO_INGEST_WRITERS,
+            most_bytes=settings.PLANTAO_INGEST_GROUP_BYTES,
         )
     return _committer
 
@@ -120,7 +122,7 @@ def ingest_lane(app):
             await _send(send, *_json(400, "bad_host", "This server does not answer for that Host."))
             return
         with request_acting(request):
-            future = committer().submit(partial(take, request, **kwargs))
+            future = committer().submit(partial(take, request, **kwargs), size=len(body))
         try:
             response = await asyncio.wrap_future(future)
         except Exception:  # noqa: BLE001 - logged without the URL, which holds the token

@@ -146,3 +146,84 @@ def test_the_ingest_thread_takes_what_arrived_together_as_one_group():
     assert first.result(10) is True
     assert [future.result(10) for future in rest] == [0, 1, 2, 3, 4]
     assert groups == [1, 5]
+
+
+def test_a_second_ingest_thread_answers_while_the_first_waits_on_its_write():
+    """With two writers a slow group (a big batch waiting on PostgreSQL) holds up one thread
+    only: the request behind it is answered meanwhile, not after it."""
+    import threading
+
+    started, held = threading.Event(), threading.Event()
+
+    def hold():
+        started.set()
+        return held.wait(10)
+
+    group = GroupCommit(window=0.0, most=100, after_batch=lambda ran: None, writers=2)
+    first = group.submit(hold)
+    started.wait(10)
+    second = group.submit(lambda: "answered")
+    try:
+        assert second.result(5) == "answered"
+        assert not first.done()
+    finally:
+        held.set()
+    assert first.result(10) is True
+
+
+def test_a_cancelled_request_leaves_the_ingest_threads_answering_the_next():
+    import threading
+
+    started, held = threading.Event(), threading.Event()
+
+    def hold():
+        started.set()
+        return held.wait(10)
+
+    group = GroupCommit(window=0.0, most=100, after_batch=lambda ran: None, writers=1)
+    first = group.submit(hold)
+    started.wait(10)
+    assert first.cancel()  # as asyncio.wrap_future does when the server cancels the request
+    held.set()
+    assert group.submit(lambda: "answered").result(10) == "answered"
+
+
+def test_writers_waiting_for_latecomers_never_take_from_an_emptied_queue():
+    """Two writers both waiting for a group's latecomers: the one that loses the race goes back
+    to waiting rather than failing (it once died on an empty queue, and its process answered
+    with one writer less)."""
+    answers: list = []
+    group = GroupCommit(window=0.02, most=100, after_batch=lambda ran: None, writers=2)
+    for _ in range(30):
+        futures = [group.submit(lambda n=n: n) for n in range(3)]
+        answers.append([future.result(10) for future in futures])
+    assert answers == [[0, 1, 2]] * 30
+    assert all(thread.is_alive() for thread in group._threads)
+
+
+def test_big_requests_are_groups_of_their_own_and_small_ones_share():
+    """A group holds its first request and then at most `most_bytes` of bodies: a 100-alert
+    batch commits alone, so a second writer can take the next while it waits on the database."""
+    import threading
+
+    started, held = threading.Event(), threading.Event()
+
+    def hold():
+        started.set()
+        return held.wait(10)
+
+    groups: list[int] = []
+    group = GroupCommit(
+        window=0.0,
+        most=100,
+        most_bytes=64_000,
+        after_batch=lambda ran: groups.append(len(ran.outcomes)),
+    )
+    first = group.submit(hold)
+    started.wait(10)
+    big = [group.submit(lambda n=n: n, size=40_000) for n in range(3)]
+    small = [group.submit(lambda n=n: n, size=1_000) for n in range(5)]
+    held.set()
+    assert first.result(10) is True
+    assert [f.result(10) for f in big + small] == [0, 1, 2, 0, 1, 2, 3, 4]
+    assert groups == [1, 1, 1, 6]  # the last batch and the five small ones after it

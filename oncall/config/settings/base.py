@@ -288,12 +288,20 @@ PLANTAO_TALLY_FLUSH_SECONDS = env.float("PLANTAO_TALLY_FLUSH_SECONDS", default=1
 # The web tier's ingest lane (incidents/views/ingest_lane.py): the ingest URLs answered before
 # Django's middleware, the writes of concurrent requests committed together. A group waits at
 # most PLANTAO_INGEST_GROUP_MS after its first request for others, and holds at most
-# PLANTAO_INGEST_GROUP_MAX (1: a transaction per request). Off: Django's handler takes them.
+# PLANTAO_INGEST_GROUP_MAX (1: a transaction per request) and, but for its first, at most
+# PLANTAO_INGEST_GROUP_BYTES of bodies (a 100-alert batch is a group of its own);
+# PLANTAO_INGEST_WRITERS threads of a process each write a group at a time (SQLite takes one
+# writer). Off: Django's handler takes them.
 PLANTAO_INGEST_LANE = env.bool("PLANTAO_INGEST_LANE", default=True)
 # ASGI applications wrapped around Django's, innermost first (by name, as MIDDLEWARE is).
 PLANTAO_ASGI_FRONT = ["incidents.views.ingest_lane.ingest_lane"] if PLANTAO_INGEST_LANE else []
 PLANTAO_INGEST_GROUP_MS = env.float("PLANTAO_INGEST_GROUP_MS", default=2.0)
 PLANTAO_INGEST_GROUP_MAX = env.int("PLANTAO_INGEST_GROUP_MAX", default=50)
+PLANTAO_INGEST_GROUP_BYTES = env.int("PLANTAO_INGEST_GROUP_BYTES", default=64 * 1024)
+PLANTAO_INGEST_WRITERS = env.int(
+    "PLANTAO_INGEST_WRITERS",
+    default=1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 2,
+)
 
 LOGGING = {
     "version": 1,
