@@ -10,6 +10,7 @@ it a request gets 503), WEB_KEEP_ALIVE_SECONDS (5), WEB_SHUTDOWN_SECONDS (20), W
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import sys
@@ -33,6 +34,42 @@ def nodelay(transport) -> None:
     sock = transport.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+# A worker holding connections waits this long per connection held (at most ACCEPT_DEFER_MAX)
+# before it accepts another, so that a worker holding fewer takes it first.
+ACCEPT_DEFER_SECONDS, ACCEPT_DEFER_MAX = 0.0002, 0.001
+
+
+class BalancedAcceptLoop(asyncio.SelectorEventLoop):
+    """asyncio's event loop, accepting so that the workers share a burst of new connections.
+
+    uvicorn's workers all wait on one listening socket, and asyncio's loop accepts every
+    connection waiting when it wakes. A sender that opens its keep-alive connections at once
+    (Alertmanager, a proxy's pool) had them all on the first worker to wake, which then used its
+    core while the other idled: in bench/bench_ingest.py, 4 of 4 connections, or 7 of 8, on one
+    worker, and the Alertmanager batches at 5,100-5,600 alerts/s where an even split did 8,000
+    and more. Here a worker accepts one connection at a time, and one that already holds
+    connections waits a fraction of a millisecond first (ACCEPT_DEFER_SECONDS a connection,
+    at most ACCEPT_DEFER_MAX): an idle worker takes the connection meanwhile. The listen
+    backlog is unchanged (uvicorn's, 2048).
+    """
+
+    def _accept_connection(self, protocol_factory, sock, sslcontext=None, server=None, *rest):
+        held = getattr(server, "_active_count", 0)
+        if not held:
+            super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *rest[1:])
+            return
+        self._remove_reader(sock.fileno())
+        delay = min(ACCEPT_DEFER_MAX, held * ACCEPT_DEFER_SECONDS)
+        args = (protocol_factory, sock, sslcontext, server, rest)
+        self.call_later(delay, self._accept_deferred, *args)
+
+    def _accept_deferred(self, protocol_factory, sock, sslcontext, server, rest) -> None:
+        if sock.fileno() == -1 or (server is not None and not server.is_serving()):
+            return  # closed meanwhile
+        super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *rest[1:])
+        self._start_serving(protocol_factory, sock, sslcontext, server, *rest)
 
 
 class HeaderDeadlineProtocol(H11Protocol):
@@ -119,6 +156,7 @@ def main(app: str = "oncall.config.asgi:application", factory: bool = False) -> 
         port=int(os.environ.get("PORT") or 8000),
         workers=int(os.environ.get("WEB_CONCURRENCY") or 2),
         http="oncall.config.web:HeaderDeadlineProtocol",
+        loop="oncall.config.web:BalancedAcceptLoop",
         lifespan="off",  # Django has no lifespan events
         limit_concurrency=int(os.environ.get("WEB_MAX_CONNECTIONS") or 1000),
         timeout_keep_alive=int(os.environ.get("WEB_KEEP_ALIVE_SECONDS") or 5),

@@ -249,3 +249,57 @@ def test_a_worker_sends_each_response_at_once_even_on_a_socket_handed_down_to_it
             listener.close()
 
     assert asyncio.run(connect_and_check()) == 1
+
+
+def test_a_busy_worker_leaves_a_burst_of_new_connections_to_an_idle_one():
+    """The workers share one listening socket. asyncio's loop accepted every waiting connection
+    at once, so a sender's burst of keep-alive connections all went to one worker; the web
+    tier's loop takes one at a time, and a worker already holding connections waits a moment
+    before taking another (an idle worker takes it meanwhile), then takes it all the same."""
+    import asyncio
+    import time
+
+    from oncall.config.web import ACCEPT_DEFER_MAX, BalancedAcceptLoop
+
+    listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+    address = listener.getsockname()
+    loop = BalancedAcceptLoop()
+    clients: list[socket.socket] = []
+
+    def waiting() -> int:
+        """Accept, here and not in the loop, the connections still waiting; return how many."""
+        count = 0
+        while True:
+            try:
+                listener.accept()[0].close()
+            except BlockingIOError:
+                return count
+            count += 1
+
+    def one_turn() -> None:
+        loop.call_soon(loop.stop)
+        loop.run_forever()
+
+    try:
+        server = loop.run_until_complete(loop.create_server(asyncio.Protocol, sock=listener))
+        listener.setblocking(False)
+        clients += [socket.create_connection(address) for _ in range(4)]
+        time.sleep(0.05)  # the four are in the kernel's queue
+        one_turn()
+        assert waiting() == 3  # an idle worker took one, not the burst
+        loop.run_until_complete(asyncio.sleep(0.05))  # it is the worker's connection now
+        clients.append(socket.create_connection(address))
+        time.sleep(0.05)
+        one_turn()
+        assert waiting() == 1  # holding one, the worker did not take the next at once...
+        clients.append(socket.create_connection(address))
+        time.sleep(0.05)
+        loop.run_until_complete(asyncio.sleep(ACCEPT_DEFER_MAX * 20))
+        assert waiting() == 0  # ...but a moment later it did
+        assert server._active_count == 2
+        server.close()
+        loop.run_until_complete(asyncio.sleep(0.01))
+    finally:
+        loop.close()
+        for client in clients:
+            client.close()
