@@ -3,6 +3,7 @@ answers come only after its commit, and a failing write is its own request's alo
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -118,6 +119,18 @@ def test_writes_run_in_the_order_of_their_keys_whatever_the_order_of_arrival(int
     assert seen == ["a", "m", "z"]  # the same order in every process: no deadlock between groups
 
 
+def _holder():
+    """Return (started, held, hold): `hold`, submitted, keeps its ingest thread until `held` is
+    set, and sets `started` once it has it."""
+    started, held = threading.Event(), threading.Event()
+
+    def hold():
+        started.set()
+        return held.wait(10)
+
+    return started, held, hold
+
+
 def test_the_ingest_thread_runs_each_request_in_the_context_it_was_submitted_from():
     group = GroupCommit(window=0.0, most=10, after_batch=lambda ran: None)
     with audit_context(source="monitoring"):
@@ -127,13 +140,7 @@ def test_the_ingest_thread_runs_each_request_in_the_context_it_was_submitted_fro
 
 
 def test_the_ingest_thread_takes_what_arrived_together_as_one_group():
-    import threading
-
-    started, held = threading.Event(), threading.Event()
-
-    def hold():
-        started.set()
-        return held.wait(10)
+    started, held, hold = _holder()
 
     groups: list[int] = []
     group = GroupCommit(
@@ -151,13 +158,7 @@ def test_the_ingest_thread_takes_what_arrived_together_as_one_group():
 def test_a_second_ingest_thread_answers_while_the_first_waits_on_its_write():
     """With two writers a slow group (a big batch waiting on PostgreSQL) holds up one thread
     only: the request behind it is answered meanwhile, not after it."""
-    import threading
-
-    started, held = threading.Event(), threading.Event()
-
-    def hold():
-        started.set()
-        return held.wait(10)
+    started, held, hold = _holder()
 
     group = GroupCommit(window=0.0, most=100, after_batch=lambda ran: None, writers=2)
     first = group.submit(hold)
@@ -172,13 +173,7 @@ def test_a_second_ingest_thread_answers_while_the_first_waits_on_its_write():
 
 
 def test_a_cancelled_request_leaves_the_ingest_threads_answering_the_next():
-    import threading
-
-    started, held = threading.Event(), threading.Event()
-
-    def hold():
-        started.set()
-        return held.wait(10)
+    started, held, hold = _holder()
 
     group = GroupCommit(window=0.0, most=100, after_batch=lambda ran: None, writers=1)
     first = group.submit(hold)
@@ -204,13 +199,7 @@ def test_writers_waiting_for_latecomers_never_take_from_an_emptied_queue():
 def test_big_requests_are_groups_of_their_own_and_small_ones_share():
     """A group holds its first request and then at most `most_bytes` of bodies: a 100-alert
     batch commits alone, so a second writer can take the next while it waits on the database."""
-    import threading
-
-    started, held = threading.Event(), threading.Event()
-
-    def hold():
-        started.set()
-        return held.wait(10)
+    started, held, hold = _holder()
 
     groups: list[int] = []
     group = GroupCommit(
