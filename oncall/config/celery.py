@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun
 
 from oncall.config import broker
 
@@ -35,3 +35,15 @@ def logging_configure(loglevel=None, **kwargs):
         # goes through the same redacting handler; Celery does this itself only when it
         # sets up logging.
         app.log.redirect_stdouts(app.conf.worker_redirect_stdouts_level)
+
+
+@task_postrun.connect
+def connections_tidy(sender=None, **kwargs):
+    """After a task, close a database connection that is broken or past CONN_MAX_AGE, as Django
+    does after a request (CELERY_DB_REUSE_MAX keeps Celery from closing every one). A task run
+    eagerly, inside a caller's transaction, leaves the caller's connection alone."""
+    if getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
