@@ -188,15 +188,22 @@ def pages_send_created(
     )
     sent: list[Sent] = []
     waiting = set(claimed)  # claimed, not yet handed to their channel
+    turns: dict[tuple, tuple[datetime, bool]] = {}  # numbers found busy: see _turn_key
+    riders: dict[tuple, list[int]] = {}
     try:
         for page in pages:
             at = max(now, clock()) if clock is not None else now
-            if page.pk in claimed or (
+            if page.kind in noise.BUNDLED_KINDS and _turn_key(page) in turns:
+                # Its number's turn was found taken by a page before it in this batch: it
+                # waits with that one, for the same turn and ring, without asking again.
+                riders.setdefault(_turn_key(page), []).append(page.pk)
+            elif page.pk in claimed or (
                 page.kind in noise.BUNDLED_KINDS
                 and _claim(page.pk, now=at, state=Page.State.PENDING, due_at__lte=at)
             ):
                 waiting.discard(page.pk)
-                _deliver(page, now=at, sent=sent, urls=links.get(page.pk))
+                _deliver(page, now=at, sent=sent, urls=links.get(page.pk), turns=turns)
+        _riders_wait(riders, turns)
     except BaseException:
         # What was claimed and not tried goes back to wait for the sweep, as if never claimed
         # (the page that raised stays "sending": reconciliation asks its channel).
@@ -287,13 +294,15 @@ def _deliver(
     now: datetime,
     sent: list[Sent] | None = None,
     urls: dict[str, str] | None = None,
+    turns: dict[tuple, tuple[datetime, bool]] | None = None,
 ) -> str | None:
     """Hand a claimed page to its channel, in its turn: an SMS held back by the one-a-minute
     limit waits, and goes out with whatever else is due to that number then; a page beyond the
     provider's throughput (one SMS segment a second per number) waits for its reserved instant.
 
     What the channel took is recorded at once, or, given `sent`, added to it for the caller to
-    record with others (pages_sent). `urls`: the e-mail's links, made beforehand.
+    record with others (pages_sent). `urls`: the e-mail's links, made beforehand. `turns`: where
+    to note a number found busy, and until when its page waits (see pages_send_created).
     """
     # A page back from waiting for its reserved instant had its turn and its place taken then.
     held = page.paced_at is not None
@@ -301,7 +310,7 @@ def _deliver(
     if not held:
         turn = noise.turn_take(page, now=now)
         if turn is not None:
-            return _defer(page, until=turn, now=now)
+            return _defer(page, until=turn, now=now, turns=turns)
     channel = _channel(page)
     message = _message(page, now=now, urls=urls)
     pace = channel.pace(message)
@@ -349,7 +358,14 @@ def _channel(page: Page):
     return channel_for(page.kind, rehearsal=page.incident.kind == Incident.Kind.REHEARSAL)
 
 
-def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -> str:
+def _defer(
+    page: Page,
+    *,
+    until: datetime,
+    now: datetime,
+    paced: bool = False,
+    turns: dict[tuple, tuple[datetime, bool]] | None = None,
+) -> str:
     """Put a claimed page back to wait for its turn (not an attempt: it was never tried);
     `paced`: it holds the instant it reserved at the provider, and goes then as it is.
 
@@ -357,7 +373,8 @@ def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -
     rings for them all: a page that finds another already rung for that turn rides on its ring
     (rung_for set, rung_at left empty) instead of queueing a task of its own. A storm that holds
     a thousand texts for one number costs the workers one task at the turn, not a thousand that
-    would all fall due at that instant and keep escalations waiting behind them.
+    would all fall due at that instant and keep escalations waiting behind them. In `turns`,
+    the number's wait is noted for the pages after it in the same batch.
     """
     due = _page_due(page, until)
     if due != until:  # moved past the person's sleep: the place it reserved is lost
@@ -380,7 +397,31 @@ def _defer(page: Page, *, until: datetime, now: datetime, paced: bool = False) -
         and not rides
     ):
         ring(SEND, page.pk, due_at=until, now=now)
+    if turns is not None and not paced:
+        turns[_turn_key(page)] = (until, soon)
     return Page.State.PENDING
+
+
+def _turn_key(page: Page) -> tuple:
+    """What makes two pages wait for the same turn until the same instant: the same number and
+    kind, real or rehearsal (their turns are counted apart), and urgency (page_due moves a low
+    one past its person's sleep)."""
+    return (page.contact_method_id, page.kind, _rehearsal_kind(page), page.urgency)
+
+
+def _rehearsal_kind(page: Page) -> bool:
+    return page.incident_id is not None and page.incident.kind == Incident.Kind.REHEARSAL
+
+
+def _riders_wait(riders: dict[tuple, list[int]], turns: dict) -> None:
+    """Put the pages of `riders` (never claimed) to wait as the first page of their number did,
+    one UPDATE a number: due at its turn, riding on the ring already made for it (rung_for set,
+    rung_at empty: see _defer), or, when that is too far off to ring, left to the sweep."""
+    for key, ids in riders.items():
+        until, soon = turns[key]
+        Page.objects.filter(pk__in=ids, state=Page.State.PENDING).update(
+            due_at=until, rung_for=until if soon else None, rung_at=None
+        )
 
 
 def _turn_rung(page: Page, until: datetime) -> bool:

@@ -574,3 +574,36 @@ def test_at_most_three_calls_to_a_number_in_fifteen_minutes_the_rest_wait(demo, 
         incident_acknowledge(incident=incident, now=T0 + 7 * MINUTE, by=primary, source="sms")
     workers.run(T0 + 30 * MINUTE)
     assert sent_to(recorded).count(("voice", voice)) == 3  # acknowledged meanwhile: not placed
+
+
+@pytest.mark.django_db
+def test_texts_held_in_one_run_are_put_back_together_not_one_by_one(
+    demo, recorded, rings, django_capture_on_commit_callbacks
+):
+    # In a storm to one number the engine must not ask, text by text, whether the number's
+    # turn has come and put each back to wait: the first held text answers for the others of
+    # its run, and they wait with one statement.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    count = 30
+    capture = django_capture_on_commit_callbacks
+    with CaptureQueriesContext(connection) as statements:
+        incidents, rung = held_texts(rings, capture, count)
+    turn_work = [
+        q["sql"]
+        for q in statements.captured_queries
+        if q["sql"].startswith(
+            (
+                'UPDATE "incidents_page"',  # claimed, put back to wait
+                'UPDATE "oncall_contactmethod"',  # the number's turn taken
+                'SELECT "oncall_contactmethod"."quiet_until"',  # until when it is taken
+                'SELECT 1 AS "a" FROM "incidents_page"',  # a ring already made for that turn
+            )
+        )
+    ]
+    # A few for the first text, then the same few whatever the count (one by one: 5 a text).
+    assert len(turn_work) < 15, turn_work
+    ring_at(rung, T0 + MINUTE, capture)
+    texts = [s["body"] for s in recorded() if s["kind"] == "sms"]
+    assert len(texts) == 2 and texts[1].startswith(f"[Plantao] {count} open: ")
