@@ -24,7 +24,11 @@ class Incident(models.Model):
 
     OPEN = (Status.TRIGGERED, Status.ACKNOWLEDGED)
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="incidents")
+    # Indexes, and what each new incident costs to write: the service's lookups go through the
+    # indexes that start with it (Meta), and the people below are indexed only where set.
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
     dedup_key = models.CharField(max_length=255)
     title = models.CharField(max_length=1024)
     # What the insights group noise by: the alertname label, else the title (incidents.insights).
@@ -41,16 +45,21 @@ class Incident(models.Model):
     first_paged_at = models.DateTimeField(null=True, blank=True, editable=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # Through what the acknowledgement came (a Source), for the insights by channel.
     ack_source = models.CharField(max_length=12, choices=Source.choices, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     assignee = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_incidents"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_incidents",
+        db_index=False,
     )
     # The escalation policy as it was when the incident triggered (incidents.escalation).
     policy_snapshot = models.JSONField(null=True, blank=True)
@@ -100,6 +109,16 @@ class Incident(models.Model):
             # The API's list: ?status=… newest first (ORDER BY id DESC LIMIT n), with no sort.
             models.Index(fields=["status", "-id"], name="incident_status_id"),
             models.Index(fields=["service", "dedup_key"], name="incident_service_dedup"),
+            # A person's incidents, and setting them to NULL when a person is deleted; a new
+            # incident has none of them, so it adds nothing to these.
+            *(
+                models.Index(
+                    fields=[field],
+                    name=f"incident_{field}",
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                )
+                for field in ("acknowledged_by", "resolved_by", "assignee")
+            ),
             # The insights' scan of a period (incidents.insights.queries); PostgreSQL reads it
             # alone, without the table.
             models.Index(
@@ -198,12 +217,15 @@ class TimelineEntry(models.Model):
         HELD = "held", "Paging held"
         NOBODY = "nobody", "Nobody to page"
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    # Looked up by incident through timeline_incident_at; an actor only where there is one.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="timeline", db_index=False
+    )
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.ENGINE)
     actor = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     message = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -211,7 +233,12 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = "timeline entries"
-        indexes = [models.Index(fields=["incident", "at"], name="timeline_incident_at")]
+        indexes = [
+            models.Index(fields=["incident", "at"], name="timeline_incident_at"),
+            models.Index(
+                fields=["actor"], name="timeline_actor", condition=models.Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.incident.number} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

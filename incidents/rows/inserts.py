@@ -131,38 +131,70 @@ def _column(field, plain: bool, named: set, rows: list[dict], connection) -> lis
 
 
 def _recordset(columns, named: set, rows: list[dict], connection) -> tuple[str, list]:
-    """One SELECT over the rows sent as one JSON document (PostgreSQL). psycopg splits and
-    quotes a statement per placeholder, and PostgreSQL parses and plans each value of a
-    multi-row VALUES: a hundred rows of thirty columns cost three thousand of each. Here the
-    columns the rows set are one parameter, encoded by json.dumps, and each column they leave
-    out is one more. Raise TypeError for a value that JSON cannot carry as its column's text."""
-    select, scalars, typed, sent = [], [], [], []
+    """One SELECT over the rows sent as one JSON document (PostgreSQL), an array per row.
+    psycopg splits and quotes a statement per placeholder, and PostgreSQL parses and plans each
+    value of a multi-row VALUES: a hundred rows of thirty columns cost three thousand of each.
+    Here the columns the rows set are one parameter, encoded by json.dumps, and each column they
+    leave out is one more. Raise TypeError for a value that JSON cannot carry as its column's
+    text."""
+    select, scalars, sent = [], [], []
     for field, plain in columns:
         kind = field.db_type(connection)
-        if field.attname in named:
-            select.append(f"u.c{len(sent)}")
-            typed.append(f"c{len(sent)} {kind}")
-            sent.append(field)
-        else:
+        if field.attname not in named:
             select.append(f"CAST(%s AS {kind})")
             scalars.append(_prepared(field, plain, field.get_default(), connection))
-    memo: dict = {}
-    document = [
-        {f"c{n}": _json_value(field, row, memo) for n, field in enumerate(sent)} for row in rows
-    ]
-    # jsonb: PostgreSQL parses the document once; json would parse each JSON column's text
-    # again to store it (bench/bench_ingest_batch.py: its backend 8.2 ms a batch, not 10).
-    rows_of = f"jsonb_to_recordset(%s::jsonb) AS u({', '.join(typed)})"
-    # Only column names, types and placeholders are formatted in; values are params.
-    body = f"SELECT {', '.join(select)} FROM {rows_of}"  # noqa: S608
+        elif isinstance(field, models.JSONField):
+            # The JSON value itself; a row's None is SQL NULL, as the ORM stores it.
+            select.append(f"NULLIF(e -> {len(sent)}, 'null')")
+            sent.append(field)
+        else:
+            # Its text, read as its type reads text (a timestamp in ISO 8601 with its offset).
+            select.append(f"CAST(e ->> {len(sent)} AS {kind})")
+            sent.append(field)
+    document = _document(sent, rows)
+    # jsonb: PostgreSQL parses the document once; arrays, not objects, spare it (and json.dumps)
+    # a key for every value.
+    # Only column types, positions and placeholders are formatted in; values are params.
+    body = f"SELECT {', '.join(select)} FROM jsonb_array_elements(%s::jsonb) AS e"  # noqa: S608
     return body, [*scalars, json.dumps(document, allow_nan=False, separators=(",", ":"))]
 
 
-def _json_value(field, row: dict, memo: dict):
-    """Return the row's value of `field` as JSON carries it to jsonb_to_recordset, which reads
-    each column's text as its type reads text (a timestamp in ISO 8601 with its offset)."""
-    value = row[field.attname] if field.attname in row else field.get_default()
-    if value is None or isinstance(value, (str, int, float)):  # choices are str and int too
+# Values JSON carries as they are: to its column as its text, to a JSON column as itself.
+JSON_AS_IS = frozenset((str, int, float, type(None)))
+
+
+def _document(sent: list, rows: list[dict]) -> list[list]:
+    """Return the rows as arrays of the `sent` fields' values, as JSON carries them."""
+    memo: dict = {}
+    # A default made by a call (a clock, a random token) is made again for each row that needs
+    # it; an empty dict or list only goes into the text, so one serves every row.
+    fresh = object()
+    specs = [
+        (
+            field.attname,
+            fresh
+            if callable(field.default) and field.default not in (dict, list)
+            else field.get_default(),
+            field,
+        )
+        for field in sent
+    ]
+    document = []
+    for row in rows:
+        values = []
+        for name, default, field in specs:
+            value = row.get(name, default)
+            if value is fresh:
+                value = field.get_default()
+            values.append(value if type(value) in JSON_AS_IS else _json_value(field, value, memo))
+        document.append(values)
+    return document
+
+
+def _json_value(field, value, memo: dict):
+    """Return `value` of `field` as JSON carries it, its column reading the text as its type
+    reads text (a timestamp in ISO 8601 with its offset)."""
+    if isinstance(value, (str, int, float)):  # choices are str and int too
         return value
     if isinstance(field, models.JSONField):
         return value  # stored as the JSON it is, as JSONField's own encoding does
