@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -138,6 +138,97 @@ def bench_incident(n: int, *, status: str, service_ids: list[int], created):
         acknowledged_at=created if status != "triggered" else None,
         resolved_at=created + timedelta(minutes=5) if status == "resolved" else None,
     )
+
+
+def midday_zone(now: datetime) -> str:
+    """Return a zone where it is about noon now: the figures do not change with the hour the
+    bench runs at (a page in sleep hours also asks whether the person's rest is protected)."""
+    ahead = 12 - now.hour  # hours ahead of UTC, -11 to 12
+    return "UTC" if ahead == 0 else f"Etc/GMT{'-' if ahead > 0 else '+'}{abs(ahead)}"
+
+
+def paging_organisation(people: int, prefix: str = "bench") -> list[tuple]:
+    """`people` people, each with a verified e-mail and a service whose policy pages them only
+    (so every incident pages somebody else); return each service's webhook integration with
+    its token. Made in bulk: a few statements whatever the size."""
+    from django.contrib.auth import get_user_model
+
+    from incidents.models import (
+        EscalationPolicy,
+        EscalationStep,
+        EscalationTarget,
+        Integration,
+        Service,
+    )
+    from incidents.models.integrations import token_digest
+    from oncall.models import ContactMethod, NotificationRule, Person, Team
+
+    now = datetime.now(UTC)
+    team = Team.objects.create(name=prefix.title(), slug=prefix)
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"{prefix}-p{n}") for n in range(people)
+    )
+    persons = Person.objects.bulk_create(
+        Person(user=user, display_name=f"Person {n}", time_zone=midday_zone(now))
+        for n, user in enumerate(users)
+    )
+    methods = ContactMethod.objects.bulk_create(
+        ContactMethod(person=p, kind="email", address=f"{prefix}-p{n}@example.com", verified_at=now)
+        for n, p in enumerate(persons)
+    )
+    NotificationRule.objects.bulk_create(
+        NotificationRule(person=p, contact_method=m, delay_minutes=0)
+        for p, m in zip(persons, methods, strict=True)
+    )
+    policies = EscalationPolicy.objects.bulk_create(
+        EscalationPolicy(name=f"{prefix}-{n}", team=team) for n in range(people)
+    )
+    steps = EscalationStep.objects.bulk_create(
+        EscalationStep(policy=p, position=0, escalate_after_minutes=30) for p in policies
+    )
+    EscalationTarget.objects.bulk_create(
+        EscalationTarget(step=s, kind="person", person=p)
+        for s, p in zip(steps, persons, strict=True)
+    )
+    services = Service.objects.bulk_create(
+        Service(name=f"{prefix}-{n}", team=team, escalation_policy=p)
+        for n, p in enumerate(policies)
+    )
+    tokens = [f"{prefix}-token-{s.pk}" for s in services]
+    integrations = Integration.objects.bulk_create(
+        Integration(
+            service=s,
+            kind="webhook",
+            token_digest=token_digest(token),
+            token_hint="bench",
+            rate_limit_per_second=1_000_000,
+        )
+        for s, token in zip(services, tokens, strict=True)
+    )
+    return list(zip(integrations, tokens, strict=True))
+
+
+def first_pages(path: Path, wanted: set[int]) -> dict[int, float]:
+    """Return, per incident in `wanted`, when its first page was handed to the recording channel
+    writing to `path` (other messages there, a notice, are not pages)."""
+    from incidents.models import Page
+
+    sends = []
+    if path.exists():
+        sends = [json.loads(line) for line in path.read_bytes().split(b"\n")[:-1]]
+    at = {
+        int(s["reference"].removeprefix("page-")): s["at"]
+        for s in sends
+        if s["reference"].startswith("page-")
+    }
+    owner = dict(Page.objects.filter(pk__in=list(at)).values_list("pk", "incident_id"))
+    first: dict[int, float] = {}
+    for page, when in at.items():
+        incident = owner.get(page)
+        if incident in wanted:
+            stamp = datetime.fromisoformat(when).timestamp()
+            first[incident] = min(first.get(incident, stamp), stamp)
+    return first
 
 
 def bench_end(*, web, redis, database_name: str, tmp: Path) -> None:
@@ -488,14 +579,16 @@ async def closed_loop(port: int, requests, connections: int, seconds: float) -> 
 
 
 async def _run(spec: dict) -> dict:
-    host, port, path = spec["host"], spec["port"], spec["path"]
+    host, port = spec["host"], spec["port"]
     template = (
         alertmanager_template(spec.get("batch", 0)) if spec["kind"] == "alertmanager" else None
     )
-    head = (
+    # One path, or several taken in turn (request n goes to paths[n % len(paths)]).
+    heads = [
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
         "Content-Type: application/json\r\nUser-Agent: plantao-bench\r\n"
-    )
+        for path in spec.get("paths") or [spec["path"]]
+    ]
     rate, duration, limit = spec.get("rate"), spec["duration"], spec["max_requests"]
     want_body = spec.get("want_body", False)
     counter = iter(range(limit))
@@ -517,6 +610,7 @@ async def _run(spec: dict) -> dict:
             elif time.monotonic() >= deadline:
                 return
             body = _body(spec, index, template)
+            head = heads[index % len(heads)]
             request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
             sent = time.monotonic()
             try:

@@ -24,7 +24,6 @@ the burst. Skips (exit 0) when PostgreSQL or Redis is not reachable.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import platform
 import re
@@ -55,70 +54,6 @@ def _env(tmp: Path) -> dict:
         tmp=tmp,
         PLANTAO_CHANNEL="recording",
         PLANTAO_RECORDING_PATH=str(tmp / "pages.jsonl"),
-    )
-
-
-def _midday_zone(now: datetime) -> str:
-    """Return a zone where it is about noon now: the figures do not change with the hour the
-    bench runs at (a page in sleep hours also asks whether the person's rest is protected)."""
-    ahead = 12 - now.hour  # hours ahead of UTC, -11 to 12
-    return "UTC" if ahead == 0 else f"Etc/GMT{'-' if ahead > 0 else '+'}{abs(ahead)}"
-
-
-def _organisation(people: int) -> list:
-    """`people` people, each with a verified e-mail and a service whose policy pages them only;
-    return the services' integrations (made in bulk: a few statements whatever the size)."""
-    from django.contrib.auth import get_user_model
-
-    from incidents.models import (
-        EscalationPolicy,
-        EscalationStep,
-        EscalationTarget,
-        Integration,
-        Service,
-    )
-    from incidents.models.integrations import token_digest
-    from oncall.models import ContactMethod, NotificationRule, Person, Team
-
-    now = datetime.now(UTC)
-    team = Team.objects.create(name="Bench", slug="bench")
-    users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"p{n}") for n in range(people)
-    )
-    persons = Person.objects.bulk_create(
-        Person(user=user, display_name=f"Person {n}", time_zone=_midday_zone(now))
-        for n, user in enumerate(users)
-    )
-    methods = ContactMethod.objects.bulk_create(
-        ContactMethod(person=p, kind="email", address=f"p{n}@example.com", verified_at=now)
-        for n, p in enumerate(persons)
-    )
-    NotificationRule.objects.bulk_create(
-        NotificationRule(person=p, contact_method=m, delay_minutes=0)
-        for p, m in zip(persons, methods, strict=True)
-    )
-    policies = EscalationPolicy.objects.bulk_create(
-        EscalationPolicy(name=f"bench-{n}", team=team) for n in range(people)
-    )
-    steps = EscalationStep.objects.bulk_create(
-        EscalationStep(policy=p, position=0, escalate_after_minutes=30) for p in policies
-    )
-    EscalationTarget.objects.bulk_create(
-        EscalationTarget(step=s, kind="person", person=p)
-        for s, p in zip(steps, persons, strict=True)
-    )
-    services = Service.objects.bulk_create(
-        Service(name=f"bench-{n}", team=team, escalation_policy=p) for n, p in enumerate(policies)
-    )
-    return Integration.objects.bulk_create(
-        Integration(
-            service=s,
-            kind="webhook",
-            token_digest=token_digest(f"bench-engine-{s.pk}"),
-            token_hint="bench",
-            rate_limit_per_second=1_000_000,
-        )
-        for s in services
     )
 
 
@@ -325,29 +260,11 @@ def in_process(integrations, n: int, path: Path) -> None:
     _quiesce()
 
 
-def _first_pages(path: Path, wanted: set[int]) -> dict[int, float]:
-    """Return, per incident in `wanted`, when its first page was handed to the channel."""
-    from incidents.models import Page
-
-    sends = []
-    if path.exists():
-        sends = [json.loads(line) for line in path.read_bytes().split(b"\n")[:-1]]
-    at = {int(s["reference"].removeprefix("page-")): s["at"] for s in sends}
-    owner = dict(Page.objects.filter(pk__in=list(at)).values_list("pk", "incident_id"))
-    first: dict[int, float] = {}
-    for page, when in at.items():
-        incident = owner.get(page)
-        if incident in wanted:
-            stamp = datetime.fromisoformat(when).timestamp()
-            first[incident] = min(first.get(incident, stamp), stamp)
-    return first
-
-
 def _await(path: Path, accepted: dict[int, float]) -> dict[int, float]:
     deadline = time.monotonic() + PAGE_WAIT
     first: dict[int, float] = {}
     while time.monotonic() < deadline:
-        first = _first_pages(path, set(accepted))
+        first = harness.first_pages(path, set(accepted))
         if len(first) >= len(accepted):
             break
         time.sleep(0.25)
@@ -498,7 +415,7 @@ def main() -> None:
         "service of their own, one verified e-mail address each, in a zone where it is about "
         "noon"
     )
-    integrations = _organisation(people)
+    integrations = [i for i, _ in harness.paging_organisation(people)]
     path = Path(env["PLANTAO_RECORDING_PATH"])
     procs: list[harness.Proc] = []
     try:
