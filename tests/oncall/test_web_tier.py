@@ -303,3 +303,30 @@ def test_a_busy_worker_leaves_a_burst_of_new_connections_to_an_idle_one():
         loop.close()
         for client in clients:
             client.close()
+
+
+def test_a_worker_imports_what_a_first_request_needs_before_it_serves(tmp_path):
+    # Django imports the views, the database pool and the Redis client on their first use:
+    # the first alerts after a restart waited for them. The application's import does it now,
+    # without connecting to anything (here nothing answers on either address).
+    wanted = ["incidents.views.twilio", "incidents.views.ingest", "psycopg_pool", "redis"]
+    env = server_env(
+        tmp_path / "unused.sqlite3",
+        DATABASE_URL="postgres://plantao@127.0.0.1:9/nowhere",
+        PLANTAO_DB_POOL="on",
+        REDIS_URL="redis://127.0.0.1:9/0",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys; import oncall.config.asgi; "
+            f"print(json.dumps([m for m in {wanted!r} if m not in sys.modules]))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == []
