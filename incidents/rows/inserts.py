@@ -4,7 +4,7 @@
 through Django's compiler: for a hundred new incidents of thirty columns, that was most of a
 request's CPU. Here the statement is plain SQL over the model's concrete columns; a row gives
 the values it sets, and every other column takes its field's default, prepared once per
-statement. On PostgreSQL the rows travel as one JSON document read by jsonb_to_recordset; on
+statement. On PostgreSQL the rows travel as one JSON document, an array a row; on
 SQLite, and for a value JSON cannot carry, as a multi-row VALUES whose values go through the
 field's `get_db_prep_save`, as Django does. The stored values are the ORM's, on SQLite and on
 PostgreSQL (tests/incidents/test_rows_insert.py compares them).

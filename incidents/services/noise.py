@@ -31,7 +31,8 @@ BUNDLE_CLAIM_MAX = 1000
 BUNDLED_KINDS = ("sms", "voice")  # the kinds of page that carry every incident due to their address
 
 
-def _rehearsal(page: Page) -> bool:
+def rehearsal_page(page: Page) -> bool:
+    """Whether `page` belongs to a rehearsal incident (its turns are counted apart)."""
     return page.incident_id is not None and page.incident.kind == Incident.Kind.REHEARSAL
 
 
@@ -39,7 +40,7 @@ def _turns(page: Page):
     """Return the table holding the page's number's turns: the contact method's own, or, for a
     rehearsal page, its rehearsal turns (created on first use), so a rehearsal storm never
     takes a real page's minute or call."""
-    if not _rehearsal(page):
+    if not rehearsal_page(page):
         return ContactMethod.objects
     if not RehearsalTurn.objects.filter(pk=page.contact_method_id).exists():
         try:
@@ -156,7 +157,7 @@ def bundle_claim(page: Page, *, now: datetime, lease_until: datetime) -> list[Pa
     same_class = Q(incident__kind=Incident.Kind.REHEARSAL)
     waiting = list(
         Page.objects.filter(
-            same_class if _rehearsal(page) else ~same_class,
+            same_class if rehearsal_page(page) else ~same_class,
             contact_method_id=page.contact_method_id,
             kind=page.kind,
             state=Page.State.PENDING,

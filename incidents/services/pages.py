@@ -193,10 +193,11 @@ def pages_send_created(
     try:
         for page in pages:
             at = max(now, clock()) if clock is not None else now
-            if page.kind in noise.BUNDLED_KINDS and _turn_key(page) in turns:
+            key = _turn_key(page) if page.kind in noise.BUNDLED_KINDS else None
+            if key in turns:
                 # Its number's turn was found taken by a page before it in this batch: it
                 # waits with that one, for the same turn and ring, without asking again.
-                riders.setdefault(_turn_key(page), []).append(page.pk)
+                riders.setdefault(key, []).append(page.pk)
             elif page.pk in claimed or (
                 page.kind in noise.BUNDLED_KINDS
                 and _claim(page.pk, now=at, state=Page.State.PENDING, due_at__lte=at)
@@ -406,11 +407,7 @@ def _turn_key(page: Page) -> tuple:
     """What makes two pages wait for the same turn until the same instant: the same number and
     kind, real or rehearsal (their turns are counted apart), and urgency (page_due moves a low
     one past its person's sleep)."""
-    return (page.contact_method_id, page.kind, _rehearsal_kind(page), page.urgency)
-
-
-def _rehearsal_kind(page: Page) -> bool:
-    return page.incident_id is not None and page.incident.kind == Incident.Kind.REHEARSAL
+    return (page.contact_method_id, page.kind, noise.rehearsal_page(page), page.urgency)
 
 
 def _riders_wait(riders: dict[tuple, list[int]], turns: dict) -> None:
