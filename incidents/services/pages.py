@@ -384,21 +384,19 @@ def _defer(
     # Looked for before this page is put back, so that of pages deferred at once the first to
     # commit always rings (a later one sees it, an earlier one rang itself).
     rides = soon and not paced and _turn_rung(page, until)
-    if (
-        Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
-            state=Page.State.PENDING,
-            due_at=until,
-            rung_for=until if soon else None,
-            rung_at=now if soon and not rides else None,
-            lease_until=None,
-            paced_at=until if paced else None,
-            attempts=F("attempts") - 1,
-        )
-        and soon
-        and not rides
-    ):
+    waits = Page.objects.filter(pk=page.pk, state=Page.State.SENDING).update(
+        state=Page.State.PENDING,
+        due_at=until,
+        rung_for=until if soon else None,
+        rung_at=now if soon and not rides else None,
+        lease_until=None,
+        paced_at=until if paced else None,
+        attempts=F("attempts") - 1,
+    )
+    if waits and soon and not rides:
         ring(SEND, page.pk, due_at=until, now=now)
-    if turns is not None and not paced:
+    if waits and turns is not None and not paced:
+        # Its ring (its own, or the one it rides on) is the one the pages after it ride on.
         turns[_turn_key(page)] = (until, soon)
     return Page.State.PENDING
 
