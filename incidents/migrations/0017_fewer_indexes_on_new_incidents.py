@@ -42,20 +42,27 @@ class Migration(migrations.Migration):
             name='incident',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='incidents.incident'),
         ),
-        migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('acknowledged_by__isnull', False)), fields=['acknowledged_by'], name='incident_acknowledged_by'),
-        ),
-        migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('resolved_by__isnull', False)), fields=['resolved_by'], name='incident_resolved_by'),
-        ),
-        migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee'], name='incident_assignee'),
-        ),
-        migrations.AddIndex(
-            model_name='timelineentry',
-            index=models.Index(condition=models.Q(('actor__isnull', False)), fields=['actor'], name='timeline_actor'),
+        # The four partial indexes are built by 0018 without blocking writes (CREATE INDEX
+        # CONCURRENTLY on PostgreSQL); here they only enter the state. A database that ran
+        # this migration before 0018 existed has them already, and 0018 leaves them be.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddIndex(
+                    model_name='incident',
+                    index=models.Index(condition=models.Q(('acknowledged_by__isnull', False)), fields=['acknowledged_by'], name='incident_acknowledged_by'),
+                ),
+                migrations.AddIndex(
+                    model_name='incident',
+                    index=models.Index(condition=models.Q(('resolved_by__isnull', False)), fields=['resolved_by'], name='incident_resolved_by'),
+                ),
+                migrations.AddIndex(
+                    model_name='incident',
+                    index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee'], name='incident_assignee'),
+                ),
+                migrations.AddIndex(
+                    model_name='timelineentry',
+                    index=models.Index(condition=models.Q(('actor__isnull', False)), fields=['actor'], name='timeline_actor'),
+                ),
+            ],
         ),
     ]
