@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from incidents.ingest.base import AlertEvent
 from incidents.models import (
@@ -14,6 +16,7 @@ from incidents.models import (
     Service,
     TimelineEntry,
 )
+from incidents.services import alerts as alerts_module
 from incidents.services import doorbell, engine, pages
 from incidents.services.alerts import alerts_ingest
 from incidents.services.incidents import (
@@ -115,6 +118,46 @@ def test_the_same_key_dedups_into_one_open_incident(demo):
     incidents = {fire(at=T0 + n * MINUTE).pk for n in range(5)}
     assert len(incidents) == 1
     assert Incident.objects.get().alerts.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("seen", [True, False], ids=["in-a-storm", "first-in-this-process"])
+def test_a_duplicate_of_an_open_key_costs_its_alert_row_and_nothing_else(
+    demo, rings, seen, monkeypatch
+):
+    """In a storm most alerts repeat an open key: each is kept (the incident page and the
+    noisy-alert insights read them) and writes nothing else, nor wakes the engine."""
+    monkeypatch.setattr(alerts_module, "SEEN_OPEN_SECONDS", 3600)  # however slow the machine
+    incident = fire()
+    bells = []  # every ring of the engine, before the slice's coalescing
+    monkeypatch.setattr(doorbell, "_bell", lambda: bells.append(1))
+    if not seen:  # a process that has not seen the key open: the INSERT finds the conflict
+        alerts_module._seen_open.clear()
+
+    def state():
+        return (
+            Incident.objects.filter(pk=incident.pk).values().get(),
+            list(TimelineEntry.objects.values_list("pk", flat=True).order_by("pk")),
+        )
+
+    # As the token check finds it: with its service.
+    integration = Integration.objects.select_related("service").get(service__name="edge")
+    repeat = AlertEvent(action="trigger", dedup_key="disk-full", title="Disk full")
+    before = state()
+    with CaptureQueriesContext(connection) as queries:
+        (result,) = alerts_ingest(integration=integration, events=[repeat], now=T0 + MINUTE)
+    assert result.incident_number == incident.pk and not result.created
+    assert state() == before
+    assert incident.alerts.count() == 2
+    assert bells == []
+    statements = [q["sql"].lstrip() for q in queries]
+    assert not [sql for sql in statements if sql.upper().startswith(("UPDATE", "DELETE"))]
+    inserts = [sql for sql in statements if sql.upper().startswith("INSERT")]
+    assert "incidents_alert" in inserts[-1]
+    if seen:  # BEGIN, the open incident, its alert, COMMIT
+        assert len(statements) == 4 and len(inserts) == 1, statements
+    else:  # the INSERT that finds the open incident takes its place, and writes nothing
+        assert len(statements) == 5 and len(inserts) == 2, statements
 
 
 @pytest.mark.django_db
