@@ -44,11 +44,10 @@ class BuildIndexOnline(Operation):
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
         index = to_state.models[app_label, self.model_name.lower()].get_index_by_name(self.name)
-        postgres = schema_editor.connection.vendor == "postgresql"
         state = _index_state(schema_editor.connection, model._meta.db_table, self.name)
         if state == "valid":
             return
-        if postgres:
+        if schema_editor.connection.vendor == "postgresql":
             _not_in_transaction(schema_editor, self)
             if state == "invalid":
                 schema_editor.remove_index(model, index, concurrently=True)
