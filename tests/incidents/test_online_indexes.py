@@ -52,15 +52,11 @@ def _integration() -> Integration:
     return Integration.objects.create(service=service, kind=Integration.Kind.WEBHOOK, name="am")
 
 
-def _dsn() -> str:
-    settings = connection.settings_dict
-    return psycopg.conninfo.make_conninfo(
-        host=settings["HOST"] or "",
-        port=str(settings["PORT"] or ""),
-        dbname=settings["NAME"],
-        user=settings["USER"] or "",
-        password=settings["PASSWORD"] or "",
-    )
+def _other_connection(**options) -> psycopg.Connection:
+    """A connection of its own to the test database, as another process would hold."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    return psycopg.connect(**params, **options)
 
 
 def test_the_indexes_are_built_on_either_database():
@@ -79,7 +75,7 @@ def test_alerts_are_stored_while_the_new_indexes_build():
     MigrationExecutor(connection).migrate(BEFORE)
     # A transaction that has written to incidents and is still open, as a long report or a busy
     # worker might hold: a plain CREATE INDEX waits for it, and every write queues behind that.
-    busy = psycopg.connect(_dsn())
+    busy = _other_connection()
     failures: list[BaseException] = []
 
     def migrate():
@@ -128,7 +124,7 @@ def test_a_build_an_earlier_run_left_unfinished_is_built_again():
         )
     # A concurrent build that failed half-way leaves an INVALID index under the name: here a
     # unique one on a column with two equal values.
-    with psycopg.connect(_dsn(), autocommit=True) as other:
+    with _other_connection(autocommit=True) as other:
         with pytest.raises(psycopg.errors.UniqueViolation):
             other.execute(
                 "CREATE UNIQUE INDEX CONCURRENTLY incident_acknowledged_by"
