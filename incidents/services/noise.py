@@ -170,7 +170,8 @@ def bundle_claim(page: Page, *, now: datetime, lease_until: datetime) -> list[Pa
     )
     claimed = []
     for other in waiting:
-        if Page.objects.filter(pk=other.pk, state=Page.State.PENDING).update(
+        # Still due: an engine run may have put it back to wait for a later turn since the read.
+        if Page.objects.filter(pk=other.pk, state=Page.State.PENDING, due_at__lte=now).update(
             state=Page.State.SENDING, lease_until=lease_until, attempts=F("attempts") + 1
         ):
             claimed.append(other)

@@ -90,3 +90,47 @@ def test_workers_calling_one_number_at_once_place_three_calls_at_most(
         f"page-{pk}" for pk in ids
     }, states
     assert all(due >= T0 + CALL_WINDOW for due in waiting.values_list("due_at", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_text_put_back_to_wait_after_a_bundle_read_it_is_not_sent_early(demo, rings):
+    # A worker sending one text reads the other texts due to the number, to carry them too.
+    # Between that read and its claim, an engine run puts one of them back to wait for the
+    # number's next turn: the claim must leave it waiting, as the database now says.
+    person = selectors.oncall_at(schedule=Schedule.objects.get(name="Primary"), at=T0)
+    sms = person.contact_methods.get(kind="sms")
+    rule = person.notification_rules.get(contact_method=sms, urgency="high")
+    opened = alerts_ingest(
+        integration=make_integration(Service.objects.get(name="edge")),
+        events=[AlertEvent(action="trigger", dedup_key=f"k{n}", title=f"Disk {n}") for n in (1, 2)],
+        now=T0,
+    )
+    sending, other = (
+        Page.objects.create(
+            incident_id=result.incident_number,
+            step=0,
+            loop=0,
+            person=person,
+            rule_id=rule.pk,
+            contact_method=sms,
+            kind="sms",
+            address=sms.address,
+            urgency="high",
+            due_at=T0,
+            created_at=T0,
+        )
+        for result in opened
+    )
+    turn = T0 + 5 * MINUTE
+
+    def read_then_put_back(rows):
+        read = list(rows)
+        Page.objects.filter(pk=other.pk).update(due_at=turn)  # the engine run, meanwhile
+        return read
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(noise, "list", read_then_put_back, raising=False)
+        claimed = noise.bundle_claim(sending, now=T0, lease_until=T0 + MINUTE)
+    assert claimed == []
+    other.refresh_from_db()
+    assert (other.state, other.due_at) == ("pending", turn)
